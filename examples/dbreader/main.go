@@ -1,0 +1,97 @@
+// Command dbreader is an example Lambda function that reads its database
+// credentials and configuration through the paramsecrets extension on
+// localhost:2773 — exactly as it would through the AWS Parameters and Secrets
+// Lambda Extension — and proves them by logging in to the database.
+//
+// It reads once during function init (the extension serves from the moment it
+// registers, before the runtime starts) and again on every invoke, so a rotated
+// password is picked up as soon as the extension's cache entry expires or the
+// event asks for a refresh.
+//
+// Environment: SECRET_ID (the database secret), PARAMETER_NAME (a plain
+// parameter to read alongside), and the extension's own variables.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// Event is what an invoke may carry. Both fields are optional.
+type Event struct {
+	// Refresh asks the extension to bypass its cache (refreshNow=true).
+	Refresh bool `json:"refresh"`
+	// SkipLogin reads the credentials without logging in to the database.
+	SkipLogin bool `json:"skipLogin"`
+}
+
+// Result is what the function returns. It never carries the password.
+type Result struct {
+	SecretVersionID string `json:"secretVersionId"`
+	Engine          string `json:"engine"`
+	Host            string `json:"host"`
+	Username        string `json:"username"`
+	Parameter       string `json:"parameter,omitempty"`
+	LoggedIn        bool   `json:"loggedIn"`
+	ServerVersion   string `json:"serverVersion,omitempty"`
+	InitRead        bool   `json:"initRead"`
+}
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	c, err := newClientFromEnv()
+	if err != nil {
+		logger.Error("configuration", "error", err)
+		os.Exit(1)
+	}
+	h := &handler{client: c, secretID: os.Getenv("SECRET_ID"), parameter: os.Getenv("PARAMETER_NAME"), log: logger}
+	if h.secretID == "" {
+		logger.Error("configuration", "error", errors.New("SECRET_ID is not set"))
+		os.Exit(1)
+	}
+	// Read during init: the extension is already serving (it binds and
+	// prefetches before Lambda starts the runtime).
+	if _, err := c.secret(context.Background(), h.secretID, false); err != nil {
+		logger.Warn("init read failed", "error", err)
+	} else {
+		h.initRead = true
+	}
+	lambda.Start(h.handle)
+}
+
+type handler struct {
+	client    *client
+	secretID  string
+	parameter string
+	initRead  bool
+	log       *slog.Logger
+}
+
+func (h *handler) handle(ctx context.Context, ev Event) (Result, error) {
+	s, err := h.client.secret(ctx, h.secretID, ev.Refresh)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{SecretVersionID: s.versionID, Engine: s.Engine, Host: s.Host, Username: s.Username, InitRead: h.initRead}
+	if h.parameter != "" {
+		v, err := h.client.parameter(ctx, h.parameter, ev.Refresh)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Parameter = v
+	}
+	if !ev.SkipLogin {
+		version, err := login(ctx, s)
+		if err != nil {
+			return Result{}, fmt.Errorf("log in as %s: %w", s.Username, err)
+		}
+		res.LoggedIn, res.ServerVersion = true, version
+	}
+	h.log.Info("read", "secretVersionId", res.SecretVersionID, "username", res.Username, "loggedIn", res.LoggedIn)
+	return res, nil
+}
