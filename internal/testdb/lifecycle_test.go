@@ -264,7 +264,11 @@ func crashChild(t *testing.T, sig syscall.Signal) {
 	}
 	cmd := exec.Command(exe, "-test.run=^TestOrphanChild$", "-test.v")
 	cmd.Env = append(os.Environ(), orphanChildEnv+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// No Pdeathsig here: it fires when the OS thread that started the child
+	// exits, which the Go runtime may do at any time; the deferred Kill and
+	// the child's own two-minute sleep bound its life instead.
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -286,7 +290,7 @@ func crashChild(t *testing.T, sig syscall.Signal) {
 	if pgPid == 0 {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("child did not report its servers; output:\n%s", strings.Join(seen, "\n"))
+		t.Fatalf("child did not report its servers (%v); output:\n%s\nstderr:\n%s", cmd.ProcessState, strings.Join(seen, "\n"), stderr.String())
 	}
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
