@@ -231,9 +231,14 @@ func start(ctx context.Context, rie, boot string, opts Options) (*Function, erro
 		f.waitErr = f.cmd.Wait()
 		close(f.done)
 	}()
-	if err := f.awaitListening(ctx, invokeAddr); err != nil {
-		f.kill()
-		return nil, err
+	// The emulator starts its Runtime API server in a goroutine that races
+	// the first invoke's init; a bootstrap exec'd before it listens fails
+	// with "connection refused". Wait for both listeners, not just one.
+	for _, addr := range []string{invokeAddr, apiAddr} {
+		if err := f.awaitListening(ctx, addr); err != nil {
+			f.kill()
+			return nil, err
+		}
 	}
 	return f, nil
 }
