@@ -1,0 +1,138 @@
+package postgres
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paramsecrets/paramsecrets/rotators/rotation"
+)
+
+// connectTimeout bounds one login attempt, as the templates' connect_timeout=5 does, so an
+// unreachable host fails the step instead of using up the Lambda's time.
+const connectTimeout = 5 * time.Second
+
+// defaultDBName is the templates' default when the secret has no dbname.
+const defaultDBName = "postgres"
+
+// connect logs in as s. TLS follows the secret's ssl key as AWS's templates read it:
+// required means TLS verified against the host name (verify-full); disabled means plain;
+// preferred (no key) tries verified TLS and falls back to plain on failure.
+func (d *DB) connect(ctx context.Context, s rotation.Secret) (*pgx.Conn, error) {
+	if err := checkName(s.Username); err != nil {
+		return nil, err
+	}
+	switch s.SSL {
+	case rotation.SSLRequired:
+		return d.connectOnce(ctx, s, true)
+	case rotation.SSLDisabled:
+		return d.connectOnce(ctx, s, false)
+	}
+	conn, errTLS := d.connectOnce(ctx, s, true)
+	if errTLS == nil {
+		return conn, nil
+	}
+	// A wrong password is wrong over either transport: do not try again in plain text.
+	var pgErr *pgconn.PgError
+	if errors.As(errTLS, &pgErr) && pgErr.Code == "28P01" {
+		return nil, errTLS
+	}
+	conn, errPlain := d.connectOnce(ctx, s, false)
+	if errPlain != nil {
+		return nil, fmt.Errorf("%w (over TLS first: %v)", errPlain, errTLS)
+	}
+	return conn, nil
+}
+
+// connectOnce makes one login attempt. The configuration is built field by field on top
+// of pgx.ParseConfig(""), never from a formatted DSN, so any character in a password or a
+// user name is passed as is.
+func (d *DB) connectOnce(ctx context.Context, s rotation.Secret, useTLS bool) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig("")
+	if err != nil {
+		return nil, fmt.Errorf("connection defaults (check the PG* environment variables): %w", err)
+	}
+	cfg.Host = s.Host
+	cfg.Port = uint16(d.port(s))
+	cfg.User = s.Username
+	cfg.Password = s.Password
+	cfg.Database = s.DBName
+	if cfg.Database == "" {
+		cfg.Database = defaultDBName
+	}
+	cfg.ConnectTimeout = connectTimeout
+	cfg.Fallbacks = nil
+	cfg.TLSConfig = nil
+	if useTLS {
+		cfg.TLSConfig = &tls.Config{
+			ServerName: s.Host,
+			RootCAs:    d.roots,
+			MinVersion: tls.VersionTLS12,
+		}
+	}
+	// Utility statements (ALTER ROLE) take no parameters, and a rotation runs each query
+	// once, so prepared-statement caching would only add round trips.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.RuntimeParams["application_name"] = "paramsecrets-rotator"
+
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		mode := "plain text"
+		if useTLS {
+			mode = "TLS (verify-full)"
+		}
+		return nil, fmt.Errorf("log in as %q to %s:%d over %s: %w", s.Username, s.Host, d.port(s), mode, scrub(err, s.Password))
+	}
+	return conn, nil
+}
+
+// checkName refuses names PostgreSQL would not take literally: a NUL byte cannot be in a
+// name (pgx's Sanitize would drop it, naming another role), and a name over 63 bytes is
+// silently truncated by the server, which would again act on another role.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty user name")
+	case strings.IndexByte(name, 0) >= 0:
+		return fmt.Errorf("user name %q holds a NUL byte", name)
+	case len(name) > maxNameLen:
+		return fmt.Errorf("user name %q is %d bytes; PostgreSQL names hold at most %d", name, len(name), maxNameLen)
+	}
+	return nil
+}
+
+// scrubbedError keeps an error's kind for errors.As/Is while its text has secrets masked.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrub masks any of secrets in err's text. Driver errors do not quote passwords today,
+// but a message such as a connection string echo must never carry one into a log
+// (HashiCorp Vault's database plugins sanitize every error the same way).
+func scrub(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	masked := msg
+	for _, s := range secrets {
+		if s != "" {
+			masked = strings.ReplaceAll(masked, s, "[redacted]")
+		}
+	}
+	if masked == msg {
+		return err
+	}
+	return &scrubbedError{msg: masked, err: err}
+}
