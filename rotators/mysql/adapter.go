@@ -1,0 +1,162 @@
+package mysql
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/paramsecrets/paramsecrets/rotators/rotation"
+)
+
+// The environment variables the adapter reads (AWS's names where AWS has one).
+const (
+	// EnvUsernameLimit bounds the clone's username, as in AWS's MultiUser template.
+	EnvUsernameLimit = "USERNAME_CHARACTER_LIMIT"
+	// EnvCABundle names a PEM file of extra CA certificates trusted for TLS to the
+	// database, on top of the system roots (for RDS: the global-bundle.pem).
+	EnvCABundle = "DB_CA_BUNDLE"
+)
+
+// DefaultUsernameLimit is MySQL's user name length (32 since 5.7.8).
+const DefaultUsernameLimit = 32
+
+// DefaultPort is MySQL's and MariaDB's.
+const DefaultPort = 3306
+
+// Config is what the adapter needs beyond each secret: how long a clone's name may be
+// and which CAs to trust.
+type Config struct {
+	UsernameLimit int            // MaxUsernameLength; DefaultUsernameLimit when 0
+	Roots         *x509.CertPool // verify-full roots; the system pool when nil
+}
+
+// ConfigFromEnv reads USERNAME_CHARACTER_LIMIT and DB_CA_BUNDLE. A bad value is an
+// error naming the variable, never a silent default.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{UsernameLimit: DefaultUsernameLimit}
+	if v := getenv(EnvUsernameLimit); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive number", EnvUsernameLimit, v)
+		}
+		c.UsernameLimit = n
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if path := getenv(EnvCABundle); path != "" {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvCABundle, err)
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return Config{}, fmt.Errorf("%s=%q: no PEM certificate in the file", EnvCABundle, path)
+		}
+	}
+	c.Roots = roots
+	return c, nil
+}
+
+// DB implements rotation.Database for MySQL and MariaDB. It holds configuration only:
+// every method opens its own connection and closes it before returning.
+type DB struct {
+	cfg Config
+}
+
+var _ rotation.Database = (*DB)(nil)
+
+// New returns the adapter.
+func New(cfg Config) *DB {
+	if cfg.UsernameLimit == 0 {
+		cfg.UsernameLimit = DefaultUsernameLimit
+	}
+	return &DB{cfg: cfg}
+}
+
+// Engines are the "engine" values of AWS's MySQL secrets, plus MariaDB's.
+func (d *DB) Engines() []string { return []string{"mysql", "aurora-mysql", "mariadb"} }
+
+// DefaultPort is 3306.
+func (d *DB) DefaultPort() int { return DefaultPort }
+
+// MaxUsernameLength is USERNAME_CHARACTER_LIMIT (32 by default).
+func (d *DB) MaxUsernameLength() int { return d.cfg.UsernameLimit }
+
+// Ping logs in as s and runs SELECT 1.
+func (d *DB) Ping(ctx context.Context, s rotation.Secret) error {
+	c, err := d.login(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	var one int
+	if err := c.conn.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("run SELECT 1 as %q: %w", s.Username, scrub(err, s.Password))
+	}
+	return nil
+}
+
+// SetPassword logs in as login and changes that account's own password: the account the
+// server matched at login (CURRENT_USER()), so a user that exists for several hosts
+// changes only the entry it logs in through, as with AWS's template.
+func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, password string) error {
+	if user != login.Username {
+		return fmt.Errorf("set the password of %q: only the logged-in user %q can be changed this way", user, login.Username)
+	}
+	c, err := d.login(ctx, login)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	q, args := selfPasswordSQL(c.flavor, password, login.Password)
+	if _, err := c.conn.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("change the password of %q on %s: %w", user, c.flavor, scrub(err, password, login.Password, nativeHash(password)))
+	}
+	return nil
+}
+
+// SyncClone logs in as master and brings the pair base/clone in step, then gives
+// clone.Username its password. The pair is the user without "_clone" (the source of
+// truth) and the one with it, whichever of the two the engine passes as base: the
+// engine passes the current user, which alternates, and copying from a clone would
+// bring back grants an administrator revoked from the base user.
+//
+// The password is set last, so that a run stopped half-way is redone in full: the
+// engine skips setSecret as soon as the pending credential logs in.
+func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
+	src, dst, err := pair(base.Username, clone.Username)
+	if err != nil {
+		return err
+	}
+	c, err := d.login(ctx, master)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if err := c.syncClone(ctx, src, dst); err != nil {
+		return fmt.Errorf("copy %q to %q on %s: %w", src, dst, c.flavor, err)
+	}
+	if err := c.setAccountPasswords(ctx, clone.Username, clone.Password); err != nil {
+		return fmt.Errorf("set the password of %q on %s: %w", clone.Username, c.flavor, err)
+	}
+	return nil
+}
+
+// pair names the source and the copy of an alternating pair from the current and
+// pending usernames.
+func pair(current, pending string) (src, dst string, err error) {
+	switch {
+	case pending == current+rotation.CloneSuffix:
+		return current, pending, nil
+	case current == pending+rotation.CloneSuffix:
+		return pending, current, nil
+	}
+	return "", "", errors.New("the pending user is not the alternate of the current user")
+}
+
+// DefaultExcludeCharacters is EXCLUDE_CHARACTERS' default in AWS's MySQL templates.
+const DefaultExcludeCharacters = `/@"'\`

@@ -1,0 +1,155 @@
+package mysql
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/paramsecrets/paramsecrets/rotators/rotation"
+)
+
+// dialTimeout is AWS's connect_timeout=5: a database that does not answer fails the step
+// quickly, and Secrets Manager retries it.
+const dialTimeout = 5 * time.Second
+
+// ioTimeout bounds each read and write once connected, so a stuck server cannot hold the
+// function until Lambda kills it.
+const ioTimeout = 30 * time.Second
+
+// session is one logged-in connection and the flavour of the server behind it.
+type session struct {
+	db     *sql.DB
+	conn   *sql.Conn
+	flavor Flavor
+}
+
+func (s *session) close() {
+	s.conn.Close()
+	s.db.Close()
+}
+
+// login connects as sec per its "ssl" key and reads the server's flavour. With the key
+// absent it tries verified TLS first and falls back to plain text when TLS cannot be set
+// up, as AWS's templates do; a server that answered over TLS and refused the login is
+// not asked again in plain text.
+func (d *DB) login(ctx context.Context, sec rotation.Secret) (*session, error) {
+	var (
+		s   *session
+		err error
+	)
+	switch sec.SSL {
+	case rotation.SSLDisabled:
+		s, err = d.open(ctx, sec, false)
+	case rotation.SSLRequired:
+		s, err = d.open(ctx, sec, true)
+	default:
+		s, err = d.open(ctx, sec, true)
+		var me *mysql.MySQLError
+		if err != nil && !errors.As(err, &me) {
+			s, err = d.open(ctx, sec, false)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("log in as %q (ssl %s): %w", sec.Username, sec.SSL, err)
+	}
+	var version string
+	if err := s.conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		s.close()
+		return nil, fmt.Errorf("read the server version as %q: %w", sec.Username, scrub(err, sec.Password))
+	}
+	if s.flavor, err = ParseVersion(version); err == nil {
+		err = s.flavor.Supported()
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open makes one connection. The driver's Config is built field by field (no DSN
+// string), so a password holding '@', '/' or '?' needs no escaping, and TLS goes in its
+// TLS field rather than the driver's global registry.
+func (d *DB) open(ctx context.Context, sec rotation.Secret, useTLS bool) (*session, error) {
+	port := sec.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = net.JoinHostPort(sec.Host, strconv.Itoa(port))
+	cfg.User = sec.Username
+	cfg.Passwd = sec.Password
+	cfg.DBName = sec.DBName
+	cfg.Timeout = dialTimeout
+	cfg.ReadTimeout = ioTimeout
+	cfg.WriteTimeout = ioTimeout
+	// Client-side interpolation is how account statements get their string literals:
+	// ALTER USER and CREATE USER take no placeholders in a prepared statement. The
+	// driver escapes per the session's NO_BACKSLASH_ESCAPES flag, and the collation is
+	// pinned to one it allows (it refuses multi-byte sets where escaping is unsafe).
+	cfg.InterpolateParams = true
+	cfg.Collation = "utf8mb4_general_ci"
+	// SHOW GRANTS must quote every identifier for the grant parser.
+	cfg.Params = map[string]string{"sql_quote_show_create": "1"}
+	if useTLS {
+		cfg.TLS = &tls.Config{
+			RootCAs:    d.cfg.Roots,
+			ServerName: sec.Host,
+			MinVersion: tls.VersionTLS12,
+		}
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("configure the driver: %w", scrub(err, sec.Password))
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := db.Conn(dialCtx)
+	if err == nil {
+		err = conn.PingContext(dialCtx)
+		if err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		db.Close()
+		return nil, scrub(err, sec.Password)
+	}
+	return &session{db: db, conn: conn, flavor: Flavor{}}, nil
+}
+
+// scrub removes every non-empty secret from err's text. Server errors keep their number
+// and SQLSTATE (so errors.As still finds a *mysql.MySQLError), but a syntax error quotes
+// the statement near the fault, which may hold a password or its hash.
+func scrub(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	clean := func(s string) string {
+		for _, sec := range secrets {
+			if sec != "" {
+				s = strings.ReplaceAll(s, sec, "[redacted]")
+			}
+		}
+		return s
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return &mysql.MySQLError{Number: me.Number, SQLState: me.SQLState, Message: clean(me.Message)}
+	}
+	if msg := clean(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
+}
