@@ -1,0 +1,253 @@
+package secretsmanager
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
+)
+
+type createSecretInput struct {
+	Name               *string
+	ClientRequestToken *string
+	Description        *string
+	KmsKeyId           *string
+	SecretString       *string
+	SecretBinary       []byte
+	Tags               []Tag
+}
+
+type createSecretOutput struct {
+	ARN       string
+	Name      string
+	VersionId *string `json:",omitempty"`
+}
+
+// createSecret implements CreateSecret. A retry with the same name, token
+// and value succeeds and changes nothing, as the ClientRequestToken
+// documentation promises.
+func (s *Store) createSecret(_ context.Context, in *createSecretInput) (any, error) {
+	if err := checkName(in.Name); err != nil {
+		return nil, err
+	}
+	if err := checkToken("clientRequestToken", in.ClientRequestToken); err != nil {
+		return nil, err
+	}
+	if len(deref(in.Description)) > maxDescriptionLen {
+		return nil, awsjson.MaxLen("description", maxDescriptionLen)
+	}
+	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.purgeExpired()
+	if sec, ok := s.secrets[*in.Name]; ok {
+		if !sec.deletionDate.IsZero() {
+			return nil, awsjson.ClientError("InvalidRequestException",
+				"You can't create this secret because a secret with this name is already scheduled for deletion.")
+		}
+		if in.ClientRequestToken != nil {
+			if v, ok := sec.versions[*in.ClientRequestToken]; ok && sameValue(v, in.SecretString, in.SecretBinary) {
+				return createSecretOutput{ARN: sec.arn, Name: sec.name, VersionId: &v.id}, nil
+			}
+		}
+		return nil, awsjson.ClientError("ResourceExistsException",
+			"The operation failed because the secret "+sec.name+" already exists.")
+	}
+	now := s.now()
+	sec := &secret{
+		name:        *in.Name,
+		arn:         s.newARN(*in.Name),
+		description: deref(in.Description),
+		kmsKeyID:    deref(in.KmsKeyId),
+		tags:        in.Tags,
+		created:     now,
+		lastChanged: now,
+		versions:    map[string]*version{},
+	}
+	out := createSecretOutput{ARN: sec.arn, Name: sec.name}
+	if in.SecretString != nil || in.SecretBinary != nil {
+		id := deref(in.ClientRequestToken)
+		if id == "" {
+			id = newToken()
+		}
+		sec.add(&version{id: id, str: in.SecretString, bin: in.SecretBinary, created: now, stages: []string{StageCurrent}})
+		out.VersionId = &id
+	}
+	s.secrets[sec.name] = sec
+	return out, nil
+}
+
+func sameValue(v *version, str *string, bin []byte) bool {
+	if (v.str == nil) != (str == nil) || (v.bin == nil) != (bin == nil) {
+		return false
+	}
+	return (str == nil || *v.str == *str) && bytes.Equal(v.bin, bin)
+}
+
+type putSecretValueInput struct {
+	SecretId           *string
+	ClientRequestToken *string
+	SecretString       *string
+	SecretBinary       []byte
+	VersionStages      []string
+	RotationToken      *string
+}
+
+type putSecretValueOutput struct {
+	ARN           string
+	Name          string
+	VersionId     string
+	VersionStages []string
+}
+
+// putSecretValue implements PutSecretValue. A version created by RotateSecret
+// has no value yet; putting a value into it with its token is how a rotation
+// function's createSecret step completes it, so that is not a conflict.
+func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any, error) {
+	if err := checkSecretID(in.SecretId); err != nil {
+		return nil, err
+	}
+	if err := checkToken("clientRequestToken", in.ClientRequestToken); err != nil {
+		return nil, err
+	}
+	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
+		return nil, err
+	}
+	if in.SecretString == nil && in.SecretBinary == nil {
+		return nil, awsjson.ClientError("InvalidRequestException", "You must provide either SecretString or SecretBinary.")
+	}
+	if err := checkStages(in.VersionStages); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec, err := s.findLive(*in.SecretId)
+	if err != nil {
+		return nil, err
+	}
+	id := deref(in.ClientRequestToken)
+	if id == "" {
+		id = newToken()
+	}
+	now := s.now()
+	v, exists := sec.versions[id]
+	switch {
+	case exists && v.hasValue() && sameValue(v, in.SecretString, in.SecretBinary):
+		return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+	case exists && v.hasValue():
+		return nil, awsjson.ClientError("ResourceExistsException",
+			"You can't use ClientRequestToken "+id+" because that value is already in use for a version of secret "+sec.arn+".")
+	case exists:
+		v.str, v.bin = in.SecretString, in.SecretBinary
+	default:
+		v = &version{id: id, str: in.SecretString, bin: in.SecretBinary, created: now}
+		sec.add(v)
+	}
+	stages := in.VersionStages
+	if len(stages) == 0 {
+		stages = []string{StageCurrent}
+	}
+	if sec.holder(StageCurrent) == nil && !contains(stages, StageCurrent) {
+		// The first version of a secret is always AWSCURRENT.
+		stages = append(append([]string{}, stages...), StageCurrent)
+	}
+	for _, st := range stages {
+		sec.attach(v, st)
+	}
+	sec.lastChanged = now
+	s.prune(sec)
+	return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type getSecretValueInput struct {
+	SecretId     *string
+	VersionId    *string
+	VersionStage *string
+}
+
+// Value is one secret version's value, what GetSecretValue answers.
+type Value struct {
+	ARN           string
+	Name          string
+	VersionId     string
+	SecretString  *string `json:",omitempty"`
+	SecretBinary  []byte  `json:",omitempty"`
+	VersionStages []string
+	CreatedDate   awsjson.Time
+}
+
+func (s *Store) getSecretValue(_ context.Context, in *getSecretValueInput) (any, error) {
+	if err := checkSecretID(in.SecretId); err != nil {
+		return nil, err
+	}
+	if err := checkToken("versionId", in.VersionId); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.value(*in.SecretId, deref(in.VersionId), deref(in.VersionStage))
+}
+
+// GetValue answers what GetSecretValue would, for in-process readers such as
+// SSM's /aws/reference/secretsmanager/ bridge.
+func (s *Store) GetValue(_ context.Context, secretID, versionID, versionStage string) (Value, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.value(secretID, versionID, versionStage)
+}
+
+// value resolves a version selector: a VersionId, a VersionStage, both (they
+// must agree), or neither (AWSCURRENT). The caller holds s.mu.
+func (s *Store) value(secretID, versionID, stage string) (Value, error) {
+	sec, err := s.findLive(secretID)
+	if err != nil {
+		return Value{}, err
+	}
+	var v *version
+	switch {
+	case versionID != "":
+		v = sec.versions[versionID]
+		if v == nil {
+			return Value{}, awsjson.ClientError("ResourceNotFoundException",
+				"Secrets Manager can't find the specified secret value for VersionId: "+versionID)
+		}
+		if stage != "" && !v.has(stage) {
+			return Value{}, awsjson.ClientError("ResourceNotFoundException",
+				"You provided a VersionStage that is not associated to the provided VersionId.")
+		}
+	default:
+		if stage == "" {
+			stage = StageCurrent
+		}
+		v = sec.holder(stage)
+	}
+	if v == nil || !v.hasValue() {
+		what := "staging label: " + stage
+		if versionID != "" {
+			what = "VersionId: " + versionID
+		}
+		return Value{}, awsjson.ClientError("ResourceNotFoundException",
+			"Secrets Manager can't find the specified secret value for "+what)
+	}
+	// AWS records access by day, not by the second.
+	day := s.now().Truncate(24 * time.Hour)
+	sec.lastAccessed, v.lastAccessed = day, day
+	return Value{
+		ARN: sec.arn, Name: sec.name, VersionId: v.id,
+		SecretString: v.str, SecretBinary: v.bin,
+		VersionStages: append([]string{}, v.stages...),
+		CreatedDate:   awsjson.Time{Time: v.created},
+	}, nil
+}

@@ -1,0 +1,43 @@
+package localaws_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/mototest"
+)
+
+// motoDeviations are the places where moto differs from AWS's documented
+// behaviour; localaws follows AWS. README.md lists them too.
+var motoDeviations = map[string]string{
+	"get-after-update-stage":         "moto returns the old value from a default GetSecretValue after UpdateSecretVersionStage moves AWSCURRENT",
+	"same-token-new-value":           "moto accepts PutSecretValue with an existing ClientRequestToken and a different value (AWS: ResourceExistsException)",
+	"same-token-new-value-unchanged": "follows from same-token-new-value: moto overwrites the version",
+	"select-both-disagree":           "moto answers InvalidRequestException for a VersionId and VersionStage that disagree (AWS: ResourceNotFoundException)",
+	"custom-move-needs-remove-from":  "moto moves a label that is on another version without RemoveFromVersionId (AWS: InvalidParameterException)",
+	"custom-remove":                  "follows from custom-move-needs-remove-from: moto left the label on two versions",
+	"get-removed-label":              "follows from custom-move-needs-remove-from",
+	"current-cannot-be-removed":      "moto removes AWSCURRENT outright (AWS: InvalidParameterException, it can only move)",
+	"versions-hide-deprecated":       "moto lists unlabelled versions without IncludeDeprecated",
+	"versions-missing":               "moto answers ListSecretVersionIds on a missing secret with an HTML 500",
+	"password-too-long":              "moto answers InvalidParameterValue instead of ValidationException",
+	"put-deleted":                    "moto accepts PutSecretValue on a secret scheduled for deletion (AWS: InvalidRequestException)",
+	"restored":                       "follows from put-deleted: moto stored the value put while deleted",
+	"create-over-deleted":            "moto answers ResourceExistsException for a name scheduled for deletion (AWS: InvalidRequestException)",
+	"create-both-values":             "moto accepts SecretString and SecretBinary together (AWS: InvalidParameterException)",
+	"name-too-long":                  "moto accepts names over 512 characters (AWS: ValidationException)",
+	"value-too-large":                "moto accepts values over 65,536 bytes (AWS: ValidationException)",
+}
+
+// TestConformanceMoto runs the same suite against moto_server when it is
+// installed, so the suite itself is checked against a second implementation.
+func TestConformanceMoto(t *testing.T) {
+	url := mototest.Start(t)
+	runConformance(t, target{
+		name: "moto",
+		newClient: func(*testing.T) *secretsmanager.Client {
+			return newSMClient(url, func(o *secretsmanager.Options) { o.HTTPClient = mototest.HTTPClient() })
+		},
+		deviations: motoDeviations,
+	})
+}
