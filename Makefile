@@ -78,6 +78,12 @@ deps:
 clean:
 	rm -rf $(DIST) .aws-sam
 
+# bench: throughput, latency, start-up time and memory of the extension, and
+# one full rotation per rotator. Measurements, never pass/fail on speed.
+bench: deps
+	extension/bench/run.sh
+	$(GO) test -run='^$$' -bench=Rotation -benchmem -benchtime=20x ./rotators/...
+
 # ---------------------------------------------------------------------------
 # Packaging: the layer zip and the function zips, for the host or for
 # GOARCH=amd64|arm64 (Lambda's x86_64 and arm64).

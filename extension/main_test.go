@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/paramsecrets/paramsecrets/localaws"
+)
+
+// binary is the extension built once for the tests that run it as a process.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "paramsecrets-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Named as in a layer: Lambda registers the extension under its file name.
+	binary = filepath.Join(dir, "paramsecrets")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build extension: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const testToken = "session-token-SECRET-1f7a"
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// proc is a running extension process.
+type proc struct {
+	cmd            *exec.Cmd
+	addr           string
+	stdout, stderr *syncBuffer
+	done           chan struct{} // closed when the process has exited
+	exitCode       int
+}
+
+// startLocalaws serves a seeded localaws on 127.0.0.1.
+func startLocalaws(t *testing.T, seed localaws.Seed) (*localaws.Server, string) {
+	t.Helper()
+	la := localaws.NewServer(localaws.Options{})
+	if err := la.Seed(seed); err != nil {
+		t.Fatalf("seed localaws: %v", err)
+	}
+	srv := httptest.NewServer(la)
+	t.Cleanup(srv.Close)
+	return la, srv.URL
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// start runs the binary with exactly env (plus a private HOME and a free port
+// unless env sets one) and stops it when the test ends.
+func start(t *testing.T, env map[string]string) *proc {
+	t.Helper()
+	full := map[string]string{"HOME": t.TempDir(), "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": freePort(t)}
+	for k, v := range env {
+		full[k] = v
+	}
+	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}),
+		addr: "127.0.0.1:" + full["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]}
+	p.cmd = exec.Command(binary)
+	for k, v := range full {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.cmd.Wait()
+		p.exitCode = p.cmd.ProcessState.ExitCode()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("extension stdout:\n%s\nextension stderr:\n%s", p.stdout, p.stderr)
+		}
+	})
+	return p
+}
+
+// wait returns the exit code, failing the test if the process does not exit.
+func (p *proc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.exitCode
+	case <-time.After(15 * time.Second):
+		t.Fatal("extension did not exit")
+		return -1
+	}
+}
+
+func (p *proc) stop(t *testing.T) int {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(t)
+}
+
+// waitHealthy polls /ping until it answers 200 or the process exits.
+func (p *proc) waitHealthy(t *testing.T) {
+	t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		select {
+		case <-p.done:
+			t.Fatalf("extension exited with %d before it was healthy", p.exitCode)
+		default:
+		}
+		if code, body, _ := p.get(t, "/ping", ""); code == http.StatusOK && body == "healthy" {
+			return
+		}
+	}
+	t.Fatal("extension not healthy in 15s")
+}
+
+// get sends GET path with the token header (when token is not empty).
+func (p *proc) get(t *testing.T, path, token string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return 0, "", nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+// emfLine finds the metrics line on stdout and returns its root members.
+func emfLine(t *testing.T, stdout string) map[string]any {
+	t.Helper()
+	for _, line := range strings.Split(stdout, "\n") {
+		var root map[string]any
+		if json.Unmarshal([]byte(line), &root) == nil && root["_aws"] != nil {
+			return root
+		}
+	}
+	t.Fatalf("no EMF line on stdout: %q", stdout)
+	return nil
+}
+
+func strPtr(s string) *string { return &s }

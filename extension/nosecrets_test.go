@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/paramsecrets/paramsecrets/localaws"
+)
+
+// TestDebugLogsRevealNoSecret reads every kind of value through every route at
+// LOG_LEVEL=DEBUG, in both log formats, and then searches everything the
+// process printed for the values and the token.
+func TestDebugLogsRevealNoSecret(t *testing.T) {
+	t.Parallel()
+	const (
+		stringSecret = `{"username":"app","password":"pw-SECRET-4b2e"}`
+		otherSecret  = "plain-SECRET-77aa"
+		secureParam  = "param-SECRET-c0ffee"
+		plainParam   = "param-SECRET-plain-0d0d"
+	)
+	binarySecret := []byte("bin-SECRET-\x00\x01\x02-9f")
+	secrets := []string{stringSecret, "pw-SECRET-4b2e", otherSecret, secureParam, plainParam,
+		string(binarySecret), base64.StdEncoding.EncodeToString(binarySecret), testToken}
+
+	for _, format := range []string{"Text", "JSON"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			_, endpoint := startLocalaws(t, localaws.Seed{
+				Secrets: []localaws.SeedSecret{
+					{Name: "demo/db", SecretString: strPtr(stringSecret)},
+					{Name: "demo/other", SecretString: strPtr(otherSecret)},
+					{Name: "demo/bin", SecretBinary: binarySecret},
+				},
+				Parameters: []localaws.SeedParameter{
+					{Name: "/demo/secure", Type: "SecureString", Value: secureParam},
+					{Name: "/demo/nested/plain", Type: "String", Value: plainParam},
+				},
+			})
+			p := start(t, map[string]string{
+				"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken,
+				"AWS_LAMBDA_LOG_FORMAT":                            format,
+				"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL":           "DEBUG",
+				"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS":    "demo/db,demo/bin",
+				"PARAMETERS_SECRETS_EXTENSION_PREFETCH_PARAMETERS": "/demo/secure",
+			})
+			p.waitHealthy(t)
+
+			reads := []struct {
+				path     string
+				wantCode int
+				contains string // a value the body must carry, proving the read worked
+			}{
+				{"/secretsmanager/get?secretId=demo/db", 200, "pw-SECRET-4b2e"},
+				{"/secretsmanager/get/?secretId=demo/db&refreshNow=true", 200, "pw-SECRET-4b2e"},
+				{"/secretsmanager/get?secretId=demo/db&versionStage=AWSCURRENT", 200, "pw-SECRET-4b2e"},
+				{"/secretsmanager/get?secretId=demo/bin", 200, base64.StdEncoding.EncodeToString(binarySecret)},
+				{"/v1/demo/other", 200, otherSecret},
+				{"/secretsmanager/batch-get?secretIds=demo/db,demo/other,demo/missing", 200, otherSecret},
+				{"/systemsmanager/parameters/get?name=/demo/secure&withDecryption=true", 200, secureParam},
+				{"/systemsmanager/parameters/get?name=/demo/secure:1&withDecryption=true", 200, secureParam},
+				{"/systemsmanager/parameters/get-by-path?path=/demo&recursive=true&withDecryption=true", 200, plainParam},
+				{"/systemsmanager/parameters/get?name=/aws/reference/secretsmanager/demo/other&withDecryption=true", 200, otherSecret},
+				{"/secretsmanager/get?secretId=demo/missing", 400, ""},
+				{"/secretsmanager/get?secretId=demo/db&bogus=1", 400, ""},
+			}
+			for _, r := range reads {
+				code, body, _ := p.get(t, r.path, testToken)
+				if code != r.wantCode || !strings.Contains(body, r.contains) {
+					t.Errorf("GET %s: %d (want %d), body carries %q: %v", r.path, code, r.wantCode, r.contains, strings.Contains(body, r.contains))
+				}
+			}
+			if code, _, _ := p.get(t, "/secretsmanager/get?secretId=demo/db", "not-"+testToken); code != http.StatusUnauthorized {
+				t.Errorf("wrong token: %d, want 401", code)
+			}
+			if code := p.stop(t); code != 0 {
+				t.Errorf("exit code %d", code)
+			}
+
+			out := p.stdout.String() + p.stderr.String()
+			if !strings.Contains(out, "DEBUG") && !strings.Contains(out, `"level":"DEBUG"`) {
+				t.Fatalf("no DEBUG lines were written; the test proves nothing:\n%s", out)
+			}
+			for _, s := range secrets {
+				if strings.Contains(out, s) {
+					t.Errorf("output reveals %q", s)
+				}
+			}
+			// Every value and the token carry this marker, so a value that was
+			// escaped or cut in a log line is caught too.
+			if i := strings.Index(out, "-SECRET-"); i >= 0 {
+				t.Errorf("output carries a secret marker: %q", out[max(0, i-80):min(len(out), i+40)])
+			}
+		})
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paramsecrets/paramsecrets/extension/lifecycle"
+	"github.com/paramsecrets/paramsecrets/extension/lifecycle/lifecycletest"
+	"github.com/paramsecrets/paramsecrets/localaws"
+)
+
+const dbSecret = `{"username":"app","password":"pw-SECRET-9c1d"}`
+
+func demoSeed() localaws.Seed {
+	return localaws.Seed{
+		Secrets:    []localaws.SeedSecret{{Name: "demo/db", SecretString: strPtr(dbSecret)}},
+		Parameters: []localaws.SeedParameter{{Name: "/demo/host", Type: "String", Value: "db.internal"}},
+	}
+}
+
+// TestStandalone is the laptop workflow: no Runtime API, endpoints pointed at
+// localaws, a token of one's choosing.
+func TestStandalone(t *testing.T) {
+	t.Parallel()
+	_, endpoint := startLocalaws(t, demoSeed())
+	p := start(t, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
+	p.waitHealthy(t)
+
+	code, body, hdr := p.get(t, "/secretsmanager/get?secretId=demo/db", testToken)
+	if code != http.StatusOK {
+		t.Fatalf("GET secret: %d %s", code, body)
+	}
+	var got struct{ Name, SecretString string }
+	if err := json.Unmarshal([]byte(body), &got); err != nil || got.Name != "demo/db" || got.SecretString != dbSecret {
+		t.Fatalf("GET secret body %s (err %v)", body, err)
+	}
+	if hdr.Get("X-Cache") != "miss" {
+		t.Errorf("first read X-Cache = %q, want miss", hdr.Get("X-Cache"))
+	}
+	if _, _, hdr := p.get(t, "/secretsmanager/get?secretId=demo/db", testToken); hdr.Get("X-Cache") != "hit" {
+		t.Errorf("second read X-Cache = %q, want hit", hdr.Get("X-Cache"))
+	}
+	if code, _, _ := p.get(t, "/secretsmanager/get?secretId=demo/db", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d, want 401", code)
+	}
+
+	if code := p.stop(t); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	emf := emfLine(t, p.stdout.String())
+	if emf["CacheHits"] != 1.0 || emf["CacheMisses"] != 1.0 {
+		t.Errorf("EMF hits %v misses %v, want 1 and 1", emf["CacheHits"], emf["CacheMisses"])
+	}
+}
+
+// TestExtensionMode runs the binary as Lambda would: register, prefetch before
+// the first /event/next, INVOKE, then SHUTDOWN with a deadline.
+func TestExtensionMode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		managed bool
+		env     map[string]string
+		events  []lifecycle.EventType
+	}{
+		{"standard Lambda", false, nil, []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}},
+		{"managed instances", true, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "8"}, []lifecycle.EventType{lifecycle.Shutdown}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			la, endpoint := startLocalaws(t, demoSeed())
+			fetchedAtFirstNext := make(chan int, 1)
+			api := lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{
+				Managed: tc.managed,
+				OnNext: func(call int) {
+					if call == 1 {
+						fetchedAtFirstNext <- la.Stats()["secretsmanager.GetSecretValue"]
+					}
+				},
+			})
+			env := map[string]string{
+				"AWS_LAMBDA_RUNTIME_API": api.Addr(), "AWS_REGION": "us-east-1",
+				"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x", "AWS_SESSION_TOKEN": testToken,
+				"AWS_ENDPOINT_URL": endpoint,
+				"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS": "demo/db",
+			}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			p := start(t, env)
+
+			select {
+			case n := <-fetchedAtFirstNext:
+				if n != 1 {
+					t.Errorf("GetSecretValue calls at the first /event/next = %d, want 1 (prefetch first)", n)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("no /event/next")
+			}
+			hdr, events := api.Registration()
+			if got := hdr.Get(lifecycle.HeaderExtensionName); got != "paramsecrets" {
+				t.Errorf("registered as %q, want the file name paramsecrets", got)
+			}
+			if !slices.Equal(events, tc.events) {
+				t.Errorf("registered for %v, want %v", events, tc.events)
+			}
+			code, body, h := p.get(t, "/secretsmanager/get?secretId=demo/db", testToken)
+			if code != http.StatusOK || h.Get("X-Cache") != "hit" {
+				t.Errorf("read after prefetch: %d X-Cache=%q %s", code, h.Get("X-Cache"), body)
+			}
+
+			if !tc.managed {
+				api.Send(lifecycle.Event{EventType: lifecycle.Invoke, RequestID: "r1", DeadlineMs: time.Now().Add(time.Minute).UnixMilli()})
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, ShutdownReason: "spindown", DeadlineMs: deadline.UnixMilli()})
+			if code := p.wait(t); code != 0 {
+				t.Fatalf("exit code %d after SHUTDOWN, want 0", code)
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("exited %v after the SHUTDOWN deadline", time.Since(deadline))
+			}
+			emf := emfLine(t, p.stdout.String())
+			if emf["CacheHits"] != 1.0 {
+				t.Errorf("EMF CacheHits = %v, want 1", emf["CacheHits"])
+			}
+			if len(api.InitErrors())+len(api.ExitErrors()) != 0 {
+				t.Errorf("unexpected error reports: %+v %+v", api.InitErrors(), api.ExitErrors())
+			}
+		})
+	}
+}
+
+// TestBadConfigurationReportsInitError: a bad value fails the function's init
+// through /extension/init/error, naming the variable, and the process exits
+// non-zero — without the token appearing anywhere.
+func TestBadConfigurationReportsInitError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantText string
+	}{
+		{"port out of range", map[string]string{"AWS_SESSION_TOKEN": testToken, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "70000"},
+			`PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="70000"`},
+		{"TTL not a number", map[string]string{"AWS_SESSION_TOKEN": testToken, "SECRETS_MANAGER_TTL": "5m"},
+			`SECRETS_MANAGER_TTL="5m"`},
+		{"no token", map[string]string{}, "AWS_SESSION_TOKEN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{})
+			env := map[string]string{"AWS_LAMBDA_RUNTIME_API": api.Addr(), "AWS_REGION": "us-east-1"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			p := start(t, env)
+			if code := p.wait(t); code == 0 {
+				t.Fatal("exit code 0 with a bad configuration")
+			}
+			reports := api.InitErrors()
+			if len(reports) != 1 {
+				t.Fatalf("got %d init/error reports, want 1", len(reports))
+			}
+			r := reports[0]
+			if r.HeaderType != lifecycle.ErrorTypeConfig || !strings.Contains(r.Body.ErrorMessage, tc.wantText) {
+				t.Errorf("init/error %s %q, want %s naming %s", r.HeaderType, r.Body.ErrorMessage, lifecycle.ErrorTypeConfig, tc.wantText)
+			}
+			for _, out := range []string{r.Body.ErrorMessage, p.stdout.String(), p.stderr.String()} {
+				if strings.Contains(out, testToken) {
+					t.Errorf("token revealed: %q", out)
+				}
+			}
+			if len(api.NextIDs()) != 0 {
+				t.Error("called /event/next after a failed start")
+			}
+		})
+	}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paramsecrets/paramsecrets/internal/lambdatest"
+)
+
+// TestUnderEmulator runs the extension from a layer at /opt/extensions under the
+// Runtime Interface Emulator, with a function that reads a secret during its
+// init and again in the invoke. The emulator starts the runtime as soon as the
+// extensions have registered, so the init read may race the prefetch: it must
+// succeed (the server answers before register) and must not cost a second
+// upstream call (it joins the prefetch's); the invoke comes only after the
+// extension's /event/next, so its read is a cache hit. On close the emulator
+// sends SHUTDOWN, which must produce the metrics line. Managed instances accept
+// only SHUTDOWN at register; the extension must start there too.
+func TestUnderEmulator(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bootstrap := filepath.Join(dir, "task", "bootstrap")
+	if err := lambdatest.BuildBootstrap(context.Background(), "./testdata/reader", bootstrap); err != nil {
+		t.Fatal(err)
+	}
+	opt := filepath.Join(dir, "opt")
+	if err := os.MkdirAll(filepath.Join(opt, "extensions"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(opt, "extensions", "paramsecrets"), exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name       string
+		env        []string
+		registered []string // the extension's log of what it registered for, in text or JSON format
+	}{
+		{"standard Lambda", nil, []string{`events="[INVOKE SHUTDOWN]"`, `"events":["INVOKE","SHUTDOWN"]`}},
+		{"managed instances", []string{"AWS_LAMBDA_MAX_CONCURRENCY=2"}, []string{`events=[SHUTDOWN]`, `"events":["SHUTDOWN"]`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			la, endpoint := startLocalaws(t, demoSeed())
+			port, err := lambdatest.FreePort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := lambdatest.StartTest(t, lambdatest.Options{
+				Bootstrap: bootstrap,
+				Opt:       opt,
+				Env: append([]string{
+					"AWS_ENDPOINT_URL=" + endpoint,
+					"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=" + strconv.Itoa(port),
+					"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS=demo/db",
+				}, tc.env...),
+			})
+			out, err := f.Invoke(context.Background(), []byte(`{}`))
+			if err != nil {
+				t.Fatalf("invoke: %v\n%s", err, f.Logs())
+			}
+			var got map[string]struct {
+				Status   int
+				Cache    string
+				Username string
+				Err      string
+			}
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatalf("response %s: %v", out, err)
+			}
+			if r := got["init"]; r.Status != 200 || r.Username != "app" {
+				t.Errorf("read during function init = %+v, want 200 with the value", r)
+			}
+			if n := la.Stats()["secretsmanager.GetSecretValue"]; n != 1 {
+				t.Errorf("GetSecretValue called %d times for a prefetch and two reads, want 1", n)
+			}
+			if r := got["invoke"]; r.Status != 200 || r.Cache != "hit" {
+				t.Errorf("read during invoke = %+v, want a 200 cache hit", r)
+			}
+			if err := f.Close(); err != nil {
+				t.Errorf("close: %v", err)
+			}
+			logs := f.Logs()
+			registered := strings.Contains(logs, tc.registered[0]) || strings.Contains(logs, tc.registered[1])
+			if !registered || strings.Contains(logs, "InvalidEventType") {
+				t.Errorf("registration: want %s accepted; logs:\n%s", tc.registered, logs)
+			}
+			if !strings.Contains(logs, `"Namespace":"ParametersSecretsExtension"`) {
+				t.Errorf("no metrics line after SHUTDOWN; logs:\n%s", logs)
+			}
+			if strings.Contains(logs, "pw-SECRET") || strings.Contains(logs, lambdatest.SessionToken) {
+				t.Errorf("logs reveal a secret or the token:\n%s", logs)
+			}
+		})
+	}
+}

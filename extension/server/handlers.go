@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/paramsecrets/paramsecrets/extension/cache"
+)
+
+// Cache operation names; part of every key so that routes never share entries.
+const (
+	opSecret    = "GetSecretValue"
+	opBatch     = "BatchGetSecretValue"
+	opParameter = "GetParameter"
+	opByPath    = "GetParametersByPath"
+)
+
+// fetch serves k from a fresh cache entry when there is one, and otherwise from
+// the loader that mk builds. The hit check comes first so that the hit path builds
+// no closure and allocates nothing; Fetch checks again under single flight.
+func (s *Server) fetch(ctx context.Context, k cache.Key, refresh bool, mk func() cache.Loader) ([]byte, cache.Result, error) {
+	if !refresh {
+		if body, res := s.cache.Get(k); res == cache.Hit {
+			return body, cache.Hit, nil
+		}
+	}
+	return s.cache.Fetch(ctx, k, refresh, mk())
+}
+
+// getSecret answers /secretsmanager/get and, with pathID set from the escaped
+// path, /v1/<secretId>.
+func (s *Server) getSecret(ctx context.Context, raw string, pathID string, agent bool) ([]byte, cache.Result, error) {
+	const code = codeSecretsBadRequest
+	allowed := pVersionID | pVersionStage | pRefreshNow
+	if !agent {
+		allowed |= pSecretID
+	}
+	q, aerr := parseQuery(raw, allowed, code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	id := q.get(pSecretID)
+	if agent {
+		// The id is the rest of the escaped path: "%2F" and "/" both mean a slash,
+		// which secret names may contain, so "/v1/app%2Fdb" and "/v1/app/db" name
+		// the same secret and share a cache entry.
+		var err error
+		if id, err = url.PathUnescape(pathID); err != nil {
+			return nil, cache.Miss, badRequest(code, "malformed secret id in the path: invalid escape")
+		}
+		if len(id) > maxNameLen {
+			return nil, cache.Miss, badRequest(code, "secret id is longer than "+strconv.Itoa(maxNameLen)+" bytes")
+		}
+	}
+	if id == "" {
+		return nil, cache.Miss, badRequest(code, "missing parameter secretId")
+	}
+	versionID, stage := q.get(pVersionID), q.get(pVersionStage)
+	if versionID != "" && stage != "" {
+		return nil, cache.Miss, badRequest(code, "give versionId or versionStage, not both")
+	}
+	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
+	switch {
+	case versionID != "":
+		k.Selector = "versionId=" + versionID
+	case stage != "":
+		k.Selector = "versionStage=" + stage
+	}
+	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.secretLoader(id, versionID, stage) })
+}
+
+// batchGet answers /secretsmanager/batch-get?secretIds=a,b,...
+func (s *Server) batchGet(ctx context.Context, raw string) ([]byte, cache.Result, error) {
+	const code = codeSecretsBadRequest
+	q, aerr := parseQuery(raw, pSecretIDs|pRefreshNow, code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	list := q.get(pSecretIDs)
+	if list == "" {
+		return nil, cache.Miss, badRequest(code, "missing parameter secretIds")
+	}
+	ids := strings.Split(list, ",")
+	if len(ids) > maxBatchIDs {
+		// BatchGetSecretValue takes at most 20 ids; refusing here saves the
+		// upstream call and bounds what one request can make the cache hold.
+		return nil, cache.Miss, badRequest(code, "secretIds holds more than "+strconv.Itoa(maxBatchIDs)+" ids")
+	}
+	for _, id := range ids {
+		if id == "" {
+			return nil, cache.Miss, badRequest(code, "secretIds holds an empty id")
+		}
+		if len(id) > maxNameLen {
+			return nil, cache.Miss, badRequest(code, "a secret id in secretIds is longer than "+strconv.Itoa(maxNameLen)+" bytes")
+		}
+	}
+	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	k := cache.Key{Store: cache.Secrets, Op: opBatch, ID: list}
+	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.batchLoader(ids) })
+}
+
+// getParameter answers /systemsmanager/parameters/get. The name may carry its
+// own ":version" or ":label" selector; version= and label= add one.
+func (s *Server) getParameter(ctx context.Context, raw string) ([]byte, cache.Result, error) {
+	const code = codeParametersBadRequest
+	q, aerr := parseQuery(raw, pName|pVersion|pLabel|pWithDecryption|pRefreshNow, code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	name := q.get(pName)
+	if name == "" {
+		return nil, cache.Miss, badRequest(code, "missing parameter name")
+	}
+	// An empty version or label counts as absent, as an empty versionId or
+	// versionStage does: clients that build URLs with optional parameters often
+	// send them empty.
+	version, label := q.get(pVersion), q.get(pLabel)
+	switch {
+	case version != "" && label != "":
+		return nil, cache.Miss, badRequest(code, "give version or label, not both")
+	case version != "":
+		if n, err := strconv.ParseUint(version, 10, 63); err != nil || n == 0 {
+			return nil, cache.Miss, badRequest(code, "version must be a positive whole number")
+		}
+	}
+	if version != "" || label != "" {
+		// A selector is whatever follows ":" in the last path element (an ARN's
+		// own colons come before its "parameter/" part).
+		if strings.Contains(name[strings.LastIndexByte(name, '/')+1:], ":") {
+			return nil, cache.Miss, badRequest(code, "name already carries a :version or :label selector")
+		}
+		name += ":" + version + label
+		if len(name) > maxNameLen {
+			return nil, cache.Miss, badRequest(code, "name with its selector is longer than "+strconv.Itoa(maxNameLen)+" bytes")
+		}
+	}
+	decrypt, aerr := parseBool(&q, pWithDecryption, "withDecryption", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	k := cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: decrypt}
+	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.parameterLoader(name, decrypt) })
+}
+
+// getByPath answers /systemsmanager/parameters/get-by-path: every page, one entry.
+func (s *Server) getByPath(ctx context.Context, raw string) ([]byte, cache.Result, error) {
+	const code = codeParametersBadRequest
+	q, aerr := parseQuery(raw, pPath|pRecursive|pWithDecryption|pRefreshNow, code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	path := q.get(pPath)
+	if path == "" {
+		return nil, cache.Miss, badRequest(code, "missing parameter path")
+	}
+	recursive, aerr := parseBool(&q, pRecursive, "recursive", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	decrypt, aerr := parseBool(&q, pWithDecryption, "withDecryption", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
+	if aerr != nil {
+		return nil, cache.Miss, aerr
+	}
+	k := cache.Key{Store: cache.Parameters, Op: opByPath, ID: path, Decrypt: decrypt, Recursive: recursive}
+	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.byPathLoader(path, recursive, decrypt) })
+}

@@ -1,0 +1,314 @@
+// Package server is the extension's HTTP API on localhost: the routes of the AWS
+// Parameters and Secrets Lambda Extension (same paths, query parameters, auth
+// header and response bodies), plus batch-get, get-by-path and the Secrets Manager
+// Agent's /v1/<secretId>.
+//
+// Responses are cached as the exact bytes written, so a cache hit is a token
+// check, a map lookup and one write. Every route but /ping requires the header
+// X-Aws-Parameters-Secrets-Token to equal the function's session token, which
+// keeps other processes that can reach localhost — or a request smuggled through
+// a proxy — from reading secrets. References:
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+// https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-integration-lambda-extensions.html
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/paramsecrets/paramsecrets/extension/cache"
+	"github.com/paramsecrets/paramsecrets/extension/metrics"
+	"github.com/paramsecrets/paramsecrets/extension/upstream"
+)
+
+// TokenHeader carries the session token on every request but /ping.
+const TokenHeader = "X-Aws-Parameters-Secrets-Token"
+
+// Route paths. Each also answers with a trailing slash, as the AWS extension's do.
+const (
+	routePing         = "/ping"
+	routeSecret       = "/secretsmanager/get"
+	routeBatch        = "/secretsmanager/batch-get"
+	routeParameter    = "/systemsmanager/parameters/get"
+	routeByPath       = "/systemsmanager/parameters/get-by-path"
+	routeAgentPrefix  = "/v1/"
+	headerCache       = "X-Cache"
+	headerErrorType   = "X-Amzn-ErrorType"
+	headerContentType = "Content-Type"
+)
+
+// Options configure a Server.
+type Options struct {
+	Token    string            // the value TokenHeader must carry; empty refuses every request
+	Cache    *cache.Cache      // nil = no cache
+	Upstream *upstream.Client  // Secrets Manager and SSM; required
+	Logger   *slog.Logger      // nil = discard
+	Metrics  *metrics.Counters // nil = not counted
+	Now      func() time.Time  // clock for request durations; nil = time.Now
+}
+
+// Server is the extension's http.Handler. It is safe for concurrent use.
+type Server struct {
+	tokenSum [sha256.Size]byte
+	hasToken bool // an empty token authorizes nothing
+	cache    *cache.Cache
+	up       *upstream.Client
+	log      *slog.Logger
+	metrics  *metrics.Counters
+	now      func() time.Time
+	reqs     atomic.Uint64 // request ids for DEBUG logs
+
+	// Header values are built once and assigned, not appended, to each response's
+	// header map: the hit path then allocates no header slices. net/http only
+	// reads them.
+	hdrJSON, hdrText, hdrGet  []string
+	hdrHit, hdrMiss, hdrStale []string
+}
+
+// New returns a Server answering with opts.
+func New(opts Options) *Server {
+	s := &Server{
+		tokenSum: sha256.Sum256([]byte(opts.Token)),
+		hasToken: opts.Token != "",
+		cache:    opts.Cache,
+		up:       opts.Upstream,
+		log:      opts.Logger,
+		metrics:  opts.Metrics,
+		now:      opts.Now,
+		hdrJSON:  []string{"application/json"},
+		hdrText:  []string{"text/plain; charset=utf-8"},
+		hdrGet:   []string{http.MethodGet},
+		hdrHit:   []string{cache.Hit.String()},
+		hdrMiss:  []string{cache.Miss.String()},
+		hdrStale: []string{cache.Stale.String()},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// route is what a request path names.
+type route uint8
+
+const (
+	rUnknown route = iota
+	rSecret
+	rBatch
+	rParameter
+	rByPath
+	rAgent
+)
+
+// String names the route in logs.
+func (r route) String() string {
+	switch r {
+	case rSecret:
+		return "secretsmanager/get"
+	case rBatch:
+		return "secretsmanager/batch-get"
+	case rParameter:
+		return "parameters/get"
+	case rByPath:
+		return "parameters/get-by-path"
+	case rAgent:
+		return "v1"
+	}
+	return "unknown"
+}
+
+// match routes on the escaped path, so that "/secretsmanager%2Fget" is not taken
+// for "/secretsmanager/get": only the secret id after /v1/ is ever unescaped.
+func match(path string) route {
+	switch strings.TrimSuffix(path, "/") {
+	case routeSecret:
+		return rSecret
+	case routeBatch:
+		return rBatch
+	case routeParameter:
+		return rParameter
+	case routeByPath:
+		return rByPath
+	}
+	if strings.HasPrefix(path, routeAgentPrefix) || path == "/v1" {
+		return rAgent
+	}
+	return rUnknown
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.EscapedPath()
+	if path == routePing {
+		s.ping(w, r)
+		return
+	}
+	// Timing costs two clock reads, so it is taken only when it will be logged.
+	var start time.Time
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		start = s.now()
+	}
+	rt, body, res, err := s.serve(r, path)
+	if err != nil {
+		status := s.writeError(w, err)
+		s.metrics.Error()
+		s.logRequest(r.Context(), rt, status, res, start, err)
+		return
+	}
+	switch res {
+	case cache.Hit:
+		s.metrics.Hit()
+	case cache.Stale:
+		s.metrics.Stale()
+	default:
+		s.metrics.Miss()
+	}
+	h := w.Header()
+	h[headerContentType] = s.hdrJSON
+	h[headerCache] = s.cacheHeader(res)
+	_, _ = w.Write(body)
+	s.logRequest(r.Context(), rt, http.StatusOK, res, start, nil)
+}
+
+// serve checks the request and dispatches it, returning the body to send.
+func (s *Server) serve(r *http.Request, path string) (route, []byte, cache.Result, error) {
+	// A forwarded request came through a proxy, which a same-sandbox caller never
+	// needs: refuse it before looking at the token (SSRF defence, as the AWS
+	// extension and the Secrets Manager Agent do).
+	if _, forwarded := r.Header["X-Forwarded-For"]; forwarded {
+		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusBadRequest, code: codeForwarded, msg: "forwarded requests (X-Forwarded-For) are refused"}
+	}
+	if !s.authorized(r) {
+		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusUnauthorized, code: codeAccessDenied, msg: "missing or invalid " + TokenHeader + " header"}
+	}
+	rt := match(path)
+	if rt == rUnknown {
+		return rt, nil, cache.Miss, &apiError{status: http.StatusNotFound, code: codeNotFound, msg: "no such route"}
+	}
+	if r.Method != http.MethodGet {
+		return rt, nil, cache.Miss, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"}
+	}
+	var body []byte
+	var res cache.Result
+	var err error
+	switch rt {
+	case rSecret:
+		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, "", false)
+	case rAgent:
+		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, strings.TrimPrefix(strings.TrimPrefix(path, "/v1"), "/"), true)
+	case rBatch:
+		body, res, err = s.batchGet(r.Context(), r.URL.RawQuery)
+	case rParameter:
+		body, res, err = s.getParameter(r.Context(), r.URL.RawQuery)
+	case rByPath:
+		body, res, err = s.getByPath(r.Context(), r.URL.RawQuery)
+	}
+	return rt, body, res, err
+}
+
+// authorized compares the token in constant time. Comparing SHA-256 digests
+// rather than the tokens themselves keeps the time independent of the length of
+// the presented token too (ConstantTimeCompare returns early on a length mismatch).
+func (s *Server) authorized(r *http.Request) bool {
+	v := r.Header[TokenHeader]
+	if len(v) != 1 || !s.hasToken {
+		return false
+	}
+	// Copy into a stack buffer: []byte(v[0]) would heap-allocate a session-token
+	// sized slice (about 1 KB in Lambda) on every request.
+	var buf [4096]byte
+	sum := sha256.Sum256(append(buf[:0], v[0]...))
+	return subtle.ConstantTimeCompare(sum[:], s.tokenSum[:]) == 1
+}
+
+// ping is the health check; it needs no token so that probes work before the
+// function has one to give.
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.writeError(w, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"})
+		return
+	}
+	w.Header()[headerContentType] = s.hdrText
+	_, _ = w.Write([]byte("healthy"))
+}
+
+func (s *Server) cacheHeader(res cache.Result) []string {
+	switch res {
+	case cache.Hit:
+		return s.hdrHit
+	case cache.Stale:
+		return s.hdrStale
+	}
+	return s.hdrMiss
+}
+
+// errorBody is the JSON 1.1 error shape AWS services and the Secrets Manager
+// Agent answer with.
+type errorBody struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+// writeError maps err to a status at this edge and writes the JSON error. It
+// returns the status written.
+func (s *Server) writeError(w http.ResponseWriter, err error) int {
+	status, code, msg := http.StatusInternalServerError, codeInternal, "internal error"
+	var ae *apiError
+	var ue *upstream.Error
+	switch {
+	case errors.As(err, &ae):
+		status, code, msg = ae.status, ae.code, ae.msg
+	case errors.As(err, &ue):
+		status, code, msg = ue.Status, ue.Code, ue.Message
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		status, code, msg = http.StatusGatewayTimeout, upstream.CodeTimeout, "request cancelled before the upstream answered"
+	}
+	body, _ := json.Marshal(errorBody{Type: code, Message: msg})
+	h := w.Header()
+	h[headerContentType] = s.hdrJSON
+	h.Set(headerErrorType, code)
+	if status == http.StatusMethodNotAllowed {
+		h["Allow"] = s.hdrGet
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	return status
+}
+
+// logRequest writes one line per request — DEBUG, or WARN for a 5xx — with id,
+// route, status, cache result and duration. It never logs a response, the token
+// or the query string; an error is logged by its code and message, which come
+// from AWS or from this package and hold no value.
+func (s *Server) logRequest(ctx context.Context, rt route, status int, res cache.Result, start time.Time, err error) {
+	level := slog.LevelDebug
+	if err != nil && status >= 500 {
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.Uint64("request", s.reqs.Add(1)),
+		slog.String("route", rt.String()),
+		slog.Int("status", status),
+		slog.String("cache", res.String()),
+	}
+	if !start.IsZero() {
+		attrs = append(attrs, slog.Duration("duration", s.now().Sub(start)))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
+}
