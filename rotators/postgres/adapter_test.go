@@ -53,19 +53,32 @@ func TestScramVerifierFormat(t *testing.T) {
 	}
 }
 
+// TestNamesPostgresWouldNotTakeLiterally uses names that, sent as they are, would change
+// the password of another, existing role: pgx drops a NUL byte from an identifier, and
+// the server cuts a name to 63 bytes.
 func TestNamesPostgresWouldNotTakeLiterally(t *testing.T) {
 	f := newFixture(t, plainPG, "")
+	long := "long_" + randomHex(t, 29) // 63 bytes
+	longPW := "Long-" + randomHex(t, 8)
+	if err := f.pg.CreateUser(t.Context(), long, longPW); err != nil {
+		t.Fatal(err)
+	}
 	db := New(Options{})
-	cases := []struct{ name, user string }{
-		{"NUL byte", "app\x00x"},
-		{"over 63 bytes", strings.Repeat("a", 64)},
-		{"empty", ""},
+	cases := []struct {
+		name, user string
+		victim     rotation.Secret // must still log in with its password
+	}{
+		{"NUL byte", f.user[:3] + "\x00" + f.user[3:], f.secret()},
+		{"over 63 bytes", long + "x", f.master().WithCredentials(long, longPW)},
+		{"empty", "", f.secret()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := db.SetPassword(t.Context(), f.secret(), tc.user, "N3w-password-1")
-			if err == nil {
+			if err := db.SetPassword(t.Context(), f.master(), tc.user, "N3w-password-1"); err == nil {
 				t.Fatal("accepted")
+			}
+			if err := db.Ping(t.Context(), tc.victim); err != nil {
+				t.Errorf("%q no longer logs in with its password: %v", tc.victim.Username, err)
 			}
 		})
 	}
@@ -103,14 +116,15 @@ func TestTLS(t *testing.T) {
 		opts    Options
 		ssl     rotation.SSLMode
 		wantErr string
+		wantTLS bool // when the login succeeds: is the session encrypted?
 	}{
-		{"required, verified with DB_CA_BUNDLE", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLRequired, ""},
-		{"required, CA unknown", func() *fixture { return newFixture(t, tlsPG, "") }, Options{}, rotation.SSLRequired, "certificate"},
-		{"required against a plain server", func() *fixture { return newFixture(t, plainPG, "") }, bundle, rotation.SSLRequired, "TLS"},
-		{"preferred against a plain server falls back", func() *fixture { return newFixture(t, plainPG, "") }, Options{}, rotation.SSLPreferred, ""},
-		{"preferred with an unverifiable certificate falls back", func() *fixture { return newFixture(t, tlsPG, "") }, Options{}, rotation.SSLPreferred, ""},
-		{"preferred, verified", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLPreferred, ""},
-		{"disabled against a TLS server", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLDisabled, ""},
+		{"required, verified with DB_CA_BUNDLE", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLRequired, "", true},
+		{"required, CA unknown", func() *fixture { return newFixture(t, tlsPG, "") }, Options{}, rotation.SSLRequired, "certificate", false},
+		{"required against a plain server", func() *fixture { return newFixture(t, plainPG, "") }, bundle, rotation.SSLRequired, "TLS", false},
+		{"preferred against a plain server falls back", func() *fixture { return newFixture(t, plainPG, "") }, Options{}, rotation.SSLPreferred, "", false},
+		{"preferred with an unverifiable certificate falls back", func() *fixture { return newFixture(t, tlsPG, "") }, Options{}, rotation.SSLPreferred, "", false},
+		{"preferred, verified", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLPreferred, "", true},
+		{"disabled against a TLS server", func() *fixture { return newFixture(t, tlsPG, "") }, bundle, rotation.SSLDisabled, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,6 +139,22 @@ func TestTLS(t *testing.T) {
 				t.Fatal("Ping succeeded")
 			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
 				t.Errorf("error %q does not mention %q", err, tc.wantErr)
+			}
+			if tc.wantErr != "" {
+				return
+			}
+			// The server's view of the session, as a user auditing pg_stat_ssl sees it.
+			conn, err := New(tc.opts).connect(t.Context(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(t.Context())
+			var encrypted bool
+			if err := conn.QueryRow(t.Context(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&encrypted); err != nil {
+				t.Fatal(err)
+			}
+			if encrypted != tc.wantTLS {
+				t.Errorf("session encrypted = %v, want %v", encrypted, tc.wantTLS)
 			}
 		})
 	}
@@ -157,6 +187,29 @@ func TestOptionsFromEnv(t *testing.T) {
 			}
 			if o.CloneSetRole != tc.setRole {
 				t.Errorf("CloneSetRole = %v", o.CloneSetRole)
+			}
+		})
+	}
+}
+
+func TestCheckSCRAMServer(t *testing.T) {
+	cases := []struct {
+		version string
+		ok      bool
+	}{
+		{"15.4 (Debian 15.4-1.pgdg120+1)", true},
+		{"10.23", true},
+		{"16beta1", true},
+		{"17devel", true},
+		{"9.6.24", false},
+		{"8.4", false},
+		{"", true}, // not reported (a proxy): every server before 10 reports it
+		{"unknown", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.version, func(t *testing.T) {
+			if err := checkSCRAMServer(tc.version); (err == nil) != tc.ok {
+				t.Errorf("checkSCRAMServer(%q) = %v, want ok=%v", tc.version, err, tc.ok)
 			}
 		})
 	}

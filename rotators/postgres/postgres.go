@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -124,6 +125,9 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
+		return err
+	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "ALTER ROLE "+pgx.Identifier{user}.Sanitize()+" WITH PASSWORD "+lit)
 		return err
@@ -134,11 +138,17 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 	return nil
 }
 
-// SyncClone logs in as master and gives clone.Username the password clone.Password. A
-// missing user is created with LOGIN and made a member of base.Username's role, so it has
-// the base user's privileges (as AWS's template does). When the user is base's "_clone",
-// the membership (and, with CLONE_SET_ROLE, the role switch) is restored if someone
-// removed it, so a retried or later rotation repairs a half-made clone.
+// SyncClone logs in as master and gives clone.Username the password clone.Password.
+//
+// When clone.Username is base.Username+"_clone", a missing clone is created with LOGIN
+// and made a member of base's role, so it has the base user's privileges (as AWS's
+// template does); an existing one gets LOGIN and the membership (and, with
+// CLONE_SET_ROLE, the role switch) back if someone removed them, so a retried or later
+// rotation repairs a half-made clone.
+//
+// Otherwise base is the clone (x_clone) and clone the base user (x): x must exist and
+// x_clone must be a member of it, or nothing is changed. A secret naming a look-alike
+// "x_clone" must not win the password of x, which may be the master user itself.
 func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
 	for _, n := range []string{base.Username, clone.Username} {
 		if err := checkName(n); err != nil {
@@ -154,6 +164,9 @@ func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret)
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
+		return err
+	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		return d.syncClone(ctx, tx, base.Username, clone.Username, lit)
 	})
@@ -169,30 +182,41 @@ func (d *DB) syncClone(ctx context.Context, tx pgx.Tx, base, clone, lit string) 
 	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", clone).Scan(&exists); err != nil {
 		return fmt.Errorf("look up role %q: %w", clone, err)
 	}
-	isClone := clone == base+rotation.CloneSuffix
-	if exists {
-		// The clone gets LOGIN back too, in case someone disabled it; the base user's
-		// attributes are left as its owner set them.
-		attrs := " WITH PASSWORD "
-		if isClone {
-			attrs = " WITH LOGIN PASSWORD "
+	if clone != base+rotation.CloneSuffix {
+		// The pending user is x and the current one x_clone. The master acts on x only
+		// when x_clone is a member of x, as the first rotation made it: otherwise anyone
+		// able to create a role "x_clone" and write this secret could have the master
+		// set the password of any x (the master user itself, say) and read it back.
+		// For the same reason x is never created here: AWS's template would make it a
+		// member of x_clone, a link that anyone owning x_clone could forge, so the
+		// rotation after next could not tell it from an impostor.
+		if !exists {
+			return fmt.Errorf("role %q does not exist: alternating users only creates the %q user of an existing one; start from a user name without the suffix", clone, rotation.CloneSuffix)
 		}
-		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+attrs+lit); err != nil {
+		member, err := isMember(ctx, tx, clone, base)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return fmt.Errorf("refusing to set the password of %q: the current user %q is not a member of it, so it is not its clone", clone, base)
+		}
+		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" WITH PASSWORD "+lit); err != nil {
 			return fmt.Errorf("alter role %q: %w", clone, err)
 		}
-		if !isClone {
-			return nil
+		return nil
+	}
+	if exists {
+		// The clone gets LOGIN back too, in case someone disabled it.
+		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" WITH LOGIN PASSWORD "+lit); err != nil {
+			return fmt.Errorf("alter role %q: %w", clone, err)
 		}
 	} else if _, err := tx.Exec(ctx, "CREATE ROLE "+cloneID+" WITH LOGIN PASSWORD "+lit); err != nil {
 		return fmt.Errorf("create role %q: %w", clone, err)
 	}
 
-	var member bool
-	const isMember = `SELECT EXISTS (SELECT 1 FROM pg_auth_members m
-		JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
-		WHERE r.rolname = $1 AND u.rolname = $2)`
-	if err := tx.QueryRow(ctx, isMember, base, clone).Scan(&member); err != nil {
-		return fmt.Errorf("look up membership of %q in %q: %w", clone, base, err)
+	member, err := isMember(ctx, tx, base, clone)
+	if err != nil {
+		return err
 	}
 	if !member {
 		if _, err := tx.Exec(ctx, "GRANT "+baseID+" TO "+cloneID); err != nil {
@@ -205,6 +229,42 @@ func (d *DB) syncClone(ctx context.Context, tx pgx.Tx, base, clone, lit string) 
 		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" SET role TO "+baseID); err != nil {
 			return fmt.Errorf("set role of %q to %q: %w", clone, base, err)
 		}
+	}
+	return nil
+}
+
+// isMember reports whether member is a direct member of role.
+func isMember(ctx context.Context, tx pgx.Tx, role, member string) (bool, error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM pg_auth_members m
+		JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+		WHERE r.rolname = $1 AND u.rolname = $2)`
+	var ok bool
+	if err := tx.QueryRow(ctx, q, role, member).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up membership of %q in %q: %w", member, role, err)
+	}
+	return ok, nil
+}
+
+// checkSCRAMServer refuses a server older than PostgreSQL 10. Those do not know SCRAM
+// verifiers and would store the verifier text itself as the new password: the change
+// would "succeed" and, in single-user rotation, leave no credential that logs in.
+// Every server that old reports server_version at login; a proxy that reports nothing is
+// taken to front a newer one.
+func checkSCRAMServer(version string) error {
+	if version == "" {
+		return nil
+	}
+	// The leading digits: "9.6.24", "15.4 (Debian 15.4-1)", "16beta1", "17devel".
+	digits := version
+	if i := strings.IndexFunc(version, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		digits = version[:i]
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return fmt.Errorf("cannot read the server version %q: refusing to send a SCRAM-SHA-256 verifier", version)
+	}
+	if n < 10 {
+		return fmt.Errorf("PostgreSQL %s does not take SCRAM-SHA-256 verifiers (10 or later needed)", version)
 	}
 	return nil
 }

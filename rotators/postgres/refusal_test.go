@@ -186,7 +186,9 @@ func TestHandlerRefusals(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("handler error = %v, want one naming %q", err, tc.wantErr)
 			}
-			if strings.Contains(err.Error(), f.password) || strings.Contains(err.Error(), f.pg.Password) {
+			// "Wrong-" starts every wrong password the cases store.
+			if strings.Contains(err.Error(), f.password) || strings.Contains(err.Error(), f.pg.Password) ||
+				strings.Contains(err.Error(), "Wrong-") {
 				t.Errorf("error %q holds a password", err)
 			}
 			t.Logf("refused: %v", err)
@@ -237,3 +239,63 @@ type stopError struct{}
 func (stopError) Error() string { return "stopped before the step under test" }
 
 var errStop error = stopError{}
+
+// TestAlternatingRefusesABaseRoleItDidNotClone shows the master is not a confused deputy:
+// whoever can create a role "x_clone" and write a secret naming it must not get the
+// master to set the password of x (the master user itself, say). The rotation may set
+// x's password only when x_clone is a member of x, as the first rotation made it.
+func TestAlternatingRefusesABaseRoleItDidNotClone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, plainPG, "")
+	impostor, impostorPW := f.user+"_clone", "Impostor-"+randomHex(t, 8)
+	if err := f.pg.CreateUser(t.Context(), impostor, impostorPW); err != nil {
+		t.Fatal(err)
+	}
+	e := newAWS(t)
+	e.srv.RegisterHandler(functionARN, e.rotator(t, rotation.AlternatingUsers(), Options{}, nil).Handle)
+	s := f.secret().WithCredentials(impostor, impostorPW)
+	s.MasterARN = e.createSecret(t, "master-"+f.user, f.master())
+	arn := e.createSecret(t, "impostor-"+f.user, s)
+
+	err := e.rotate(t.Context(), arn, "")
+	if err == nil || !strings.Contains(err.Error(), "not a member") {
+		t.Fatalf("rotation error = %v, want a setSecret refusal naming the missing membership", err)
+	}
+	assertLogsIn(t, f.pg, f.dbname, f.user, f.password)
+}
+
+// TestAlternatingCurrentCloneWithoutBaseUser covers a current user that already ends in
+// "_clone" while the user without the suffix does not exist: nothing is created, the
+// refusal says why, and the current credential keeps working.
+func TestAlternatingCurrentCloneWithoutBaseUser(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, plainPG, "solo_"+randomHex(t, 4)+"_clone")
+	e := newAWS(t)
+	e.srv.RegisterHandler(functionARN, e.rotator(t, rotation.AlternatingUsers(), Options{}, nil).Handle)
+	s := f.secret()
+	s.MasterARN = e.createSecret(t, "master-"+f.user, f.master())
+	arn := e.createSecret(t, "solo-"+f.user, s)
+
+	err := e.rotate(t.Context(), arn, "")
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("rotation error = %v, want a refusal naming the missing base user", err)
+	}
+	cur, _ := e.value(t, arn, rotation.StageCurrent)
+	if cur.Username != f.user {
+		t.Errorf("AWSCURRENT moved to %q", cur.Username)
+	}
+	assertLogsIn(t, f.pg, f.dbname, f.user, f.password)
+	conn, err := f.pg.Connect(t.Context(), "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var exists bool
+	base := strings.TrimSuffix(f.user, rotation.CloneSuffix)
+	if err := conn.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", base).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if exists {
+		t.Errorf("role %q was created", base)
+	}
+}
