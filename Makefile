@@ -61,13 +61,15 @@ fmt:
 
 # deps installs what the tests start: PostgreSQL and MariaDB server binaries
 # (the tests run throwaway servers from them; the system services are never
-# touched). As root on Debian it installs them; elsewhere it says how.
+# touched), and zip for the layer. As root on Debian it installs them;
+# elsewhere it says how.
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 deps:
 	@missing=""; \
 	[ -n "$(PG_BIN)" ] || missing="$$missing postgresql"; \
 	command -v mariadb-install-db >/dev/null && { command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } || missing="$$missing mariadb-server"; \
-	if [ -z "$$missing" ]; then echo "deps: postgresql and mariadb-server present"; exit 0; fi; \
+	command -v zip >/dev/null || missing="$$missing zip"; \
+	if [ -z "$$missing" ]; then echo "deps: postgresql, mariadb-server and zip present"; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -77,6 +79,14 @@ deps:
 
 clean:
 	rm -rf $(DIST) .aws-sam
+
+# demo: the suite end to end, offline (internal/demo): builds the layer, the
+# example function and the rotators as static bootstraps, starts localaws and
+# throwaway PostgreSQL and MariaDB servers, runs everything under the Lambda
+# Runtime Interface Emulator (layer at /opt), rotates every demo secret and
+# shows the function reading the new credentials. Stops all it started.
+demo: deps
+	$(GO) run ./internal/demo
 
 # bench: throughput, latency, start-up time and memory of the extension, and
 # one full rotation per rotator. Measurements, never pass/fail on speed.

@@ -3,8 +3,8 @@
 // localhost:2773 — exactly as it would through the AWS Parameters and Secrets
 // Lambda Extension — and proves them by logging in to the database.
 //
-// It reads once during function init (the extension serves from the moment it
-// registers, before the runtime starts) and again on every invoke, so a rotated
+// It reads once during function init (the extension serves before it
+// registers, and so before the runtime starts) and again on every invoke, so a rotated
 // password is picked up as soon as the extension's cache entry expires or the
 // event asks for a refresh.
 //
@@ -54,8 +54,9 @@ func main() {
 		logger.Error("configuration", "error", errors.New("SECRET_ID is not set"))
 		os.Exit(1)
 	}
-	// Read during init: the extension is already serving (it binds and
-	// prefetches before Lambda starts the runtime).
+	// Read during init: the extension is already serving (it binds its port
+	// before it registers, and Lambda starts the runtime only once every
+	// extension has registered); a read racing its prefetch joins that call.
 	if _, err := c.secret(context.Background(), h.secretID, false); err != nil {
 		logger.Warn("init read failed", "error", err)
 	} else {

@@ -76,13 +76,13 @@ func RIEPath(ctx context.Context) (string, error) {
 // BuildBootstrap builds the Go package pkg (an import path, or a path
 // relative to the current directory such as "./testdata/echo") into a
 // static Lambda bootstrap at outPath, as `sam build` and the Makefile do:
-// CGO_ENABLED=0, -trimpath, and the lambda.norpc tag (aws-lambda-go then
+// CGO_ENABLED=0, -trimpath, -ldflags='-s -w', and the lambda.norpc tag (aws-lambda-go then
 // speaks only the Runtime API, which is all provided.al2023 offers). Extra
 // build tags may be given.
 func BuildBootstrap(ctx context.Context, pkg, outPath string, tags ...string) error {
 	tagList := strings.Join(append([]string{"lambda.norpc"}, tags...), ",")
 	if err := goCmd(ctx, "", []string{"CGO_ENABLED=0"},
-		"build", "-tags", tagList, "-trimpath", "-o", outPath, pkg); err != nil {
+		"build", "-tags", tagList, "-trimpath", "-ldflags=-s -w", "-o", outPath, pkg); err != nil {
 		return fmt.Errorf("build bootstrap %s: %w", pkg, err)
 	}
 	return nil
