@@ -125,20 +125,35 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 // engine passes the current user, which alternates, and copying from a clone would
 // bring back grants an administrator revoked from the base user.
 //
-// The password is set last, so that a run stopped half-way is redone in full: the
-// engine skips setSecret as soon as the pending credential logs in.
+// There is no transaction to roll back: CREATE USER, GRANT, REVOKE and ALTER USER
+// commit implicitly on both flavours. Instead every step reads the server's state and
+// converges on the base user's (run twice, it changes nothing), grants come before
+// revokes, and the password is set last, so that a run stopped half-way is redone in
+// full: the engine skips setSecret only once the pending credential logs in.
 func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
 	src, dst, err := pair(base.Username, clone.Username)
 	if err != nil {
 		return err
+	}
+	// The master's own account is never rewritten or given a new password here: that
+	// would leave the master secret unable to log in.
+	if clone.Username == master.Username || dst == master.Username {
+		return fmt.Errorf("the master user %q is one of the pair %q/%q: refusing to change it", master.Username, src, dst)
 	}
 	c, err := d.login(ctx, master)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	if err := c.syncClone(ctx, src, dst); err != nil {
-		return fmt.Errorf("copy %q to %q on %s: %w", src, dst, c.flavor, err)
+	// A host entry the clone gains gets a password nobody holds, unless the clone is the
+	// current user: clients hold its current password, and a throwaway one would lock
+	// them out of the new entry until finishSecret (for good, should the rotation fail).
+	newEntryPassword := throwawayPassword()
+	if dst == base.Username {
+		newEntryPassword = base.Password
+	}
+	if err := c.syncClone(ctx, src, dst, newEntryPassword); err != nil {
+		return fmt.Errorf("copy %q to %q on %s: %w", src, dst, c.flavor, scrub(err, base.Password, nativeHash(base.Password)))
 	}
 	if err := c.setAccountPasswords(ctx, clone.Username, clone.Password); err != nil {
 		return fmt.Errorf("set the password of %q on %s: %w", clone.Username, c.flavor, err)

@@ -167,15 +167,17 @@ func TestSyncCloneRefuses(t *testing.T) {
 	master := secretFor(tlsServer, tlsServer.User, tlsServer.Password, rotation.SSLRequired)
 	cur := secretFor(tlsServer, uniq("absent"), "pw", rotation.SSLRequired)
 	for name, tc := range map[string]struct{ master, cur, pending rotation.Secret }{
-		"base user missing":    {master, cur, cur.WithCredentials(cur.Username+"_clone", "x")},
-		"not the alternate":    {master, cur, cur.WithCredentials("root", "x")},
-		"master cannot log in": {master.WithCredentials(master.Username, "not-the-master-pw"), cur, cur.WithCredentials(cur.Username+"_clone", "x")},
+		"base user missing":     {master, cur, cur.WithCredentials(cur.Username+"_clone", "x")},
+		"not the alternate":     {master, cur, cur.WithCredentials("root", "x")},
+		"master cannot log in":  {master.WithCredentials(master.Username, "not-the-master-pw"), cur, cur.WithCredentials(cur.Username+"_clone", "x")},
+		"pending is the master": {master, cur.WithCredentials(master.Username+"_clone", "x"), cur.WithCredentials(master.Username, "not-the-master-pw")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := d.SyncClone(ctx, tc.master, tc.cur, tc.pending)
 			if err == nil {
 				t.Fatal("accepted")
 			}
+			assertLogsIn(t, d, master)
 			if strings.Contains(err.Error(), "not-the-master-pw") {
 				t.Fatalf("the error holds a password: %v", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,16 @@ type grantLine struct {
 
 // keyword is what a privilege or object keyword may be; anything else is refused.
 var keyword = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+
+// clauseWord reports whether w starts a clause of GRANT, REVOKE or SET DEFAULT ROLE: no
+// privilege name holds one, and letting it through would move the grantee.
+func clauseWord(w string) bool {
+	switch w {
+	case "ON", "TO", "FROM", "FOR", "WITH", "IDENTIFIED", "REQUIRE", "AS":
+		return true
+	}
+	return false
+}
 
 // objectKeyword reports whether w may precede an object name in a grant.
 func objectKeyword(w string) bool {
@@ -111,6 +122,13 @@ func parsePrivileges(toks []token, who account, sep string, kind byte) (grantLin
 	if g.object, err = renderObject(toks[on+1 : at]); err != nil {
 		return grantLine{}, err
 	}
+	if isProxyObject(toks[on+1 : at]) {
+		// A raw-printed name can smuggle tokens into the line: a PROXY grant is read
+		// only when nothing but an optional WITH GRANT OPTION follows the grantee.
+		if !slices.Equal(g.privs, []string{"PROXY"}) || !proxyTail(rest) {
+			return grantLine{}, errors.New("proxy grant: unexpected privilege or text after the grantee")
+		}
+	}
 	if kind == 'g' && len(g.privs) == 0 && !g.option {
 		g.kind = 'u'
 	}
@@ -124,10 +142,23 @@ func readAccount(toks []token) (account, []token, error) {
 		return account{}, nil, errors.New("missing name")
 	}
 	if len(toks) >= 3 && toks[1].kind == 'p' && toks[1].text == "@" && name(toks[2]) {
+		if toks[0].escaped || toks[2].escaped {
+			return account{}, nil, errAmbiguousName
+		}
 		return account{user: toks[0].text, host: toks[2].text}, toks[3:], nil
+	}
+	if toks[0].escaped {
+		return account{}, nil, errAmbiguousName
 	}
 	return account{user: toks[0].text, role: true}, toks[1:], nil
 }
+
+// errAmbiguousName refuses a name in single quotes holding a quote or a backslash.
+// MariaDB 10.5+ and MySQL 8 print account names in backticks, escaped; older servers
+// printed PROXY grants with the names pasted raw between single quotes, where a name
+// holding a quote can shift or merge the tokens, and copying what was read could give
+// the clone a proxy on another account than the base user's.
+var errAmbiguousName = errors.New("a quoted account name holds a quote or a backslash; it cannot be read unambiguously")
 
 // hasOption finds WITH GRANT OPTION or WITH ADMIN OPTION in what follows the grantee;
 // the rest of it (IDENTIFIED ..., REQUIRE ..., resource limits) is the account's, not
@@ -179,7 +210,7 @@ func readPrivileges(toks []token) ([]string, error) {
 	for len(toks) > 0 {
 		var words []string
 		for len(toks) > 0 && toks[0].kind == 'w' {
-			if !keyword.MatchString(toks[0].text) {
+			if !keyword.MatchString(toks[0].text) || clauseWord(toks[0].text) {
 				return nil, errors.New("privilege: not a keyword")
 			}
 			words = append(words, toks[0].text)
@@ -238,6 +269,9 @@ func renderObject(toks []token) (string, error) {
 	if len(toks) == 0 {
 		return "", errors.New("object: missing")
 	}
+	if slices.ContainsFunc(toks, func(t token) bool { return t.kind == 'p' && t.text == "@" }) && !isProxyObject(toks) {
+		return "", errors.New("object: an account must be name@host")
+	}
 	var b strings.Builder
 	for i, t := range toks {
 		switch t.kind {
@@ -252,6 +286,9 @@ func renderObject(toks []token) (string, error) {
 				b.WriteByte(' ')
 			}
 		case 'i', 's':
+			if t.escaped {
+				return "", errAmbiguousName
+			}
 			b.WriteString(quoteIdent(t.text))
 		case 'p':
 			if t.text != "." && t.text != "*" && t.text != "@" {
@@ -261,6 +298,30 @@ func renderObject(toks []token) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// isProxyObject reports whether toks are exactly an account, name@host: the object of a
+// PROXY grant.
+func isProxyObject(toks []token) bool {
+	name := func(t token) bool { return t.kind == 'i' || t.kind == 's' }
+	return len(toks) == 3 && name(toks[0]) && toks[1].kind == 'p' && toks[1].text == "@" && name(toks[2])
+}
+
+// proxyTail reports whether what follows a PROXY grant's grantee is nothing or
+// WITH GRANT OPTION, the only forms the servers print.
+func proxyTail(tail []token) bool {
+	if len(tail) == 0 {
+		return true
+	}
+	if len(tail) != 3 {
+		return false
+	}
+	for i, w := range []string{"WITH", "GRANT", "OPTION"} {
+		if tail[i].kind != 'w' || tail[i].text != w {
+			return false
+		}
+	}
+	return true
 }
 
 // parseDefaultRole reads MariaDB's "SET DEFAULT ROLE `r` FOR `u`@`h`".

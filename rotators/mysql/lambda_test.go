@@ -53,6 +53,9 @@ func TestBuiltFunctionUnderRIE(t *testing.T) {
 				if cur.Password == prev.Password {
 					t.Fatalf("rotation %d did not change the password", i+1)
 				}
+				if alternating := name == "alternating users"; alternating == (cur.Username == prev.Username) {
+					t.Fatalf("rotation %d: user %q after %q (alternating %v)", i+1, cur.Username, prev.Username, alternating)
+				}
 				assertLogsIn(t, g.d, cur)
 				seen = append(seen, cur.Password)
 				prev = cur

@@ -10,6 +10,10 @@ import (
 type token struct {
 	kind byte   // 'w' bare word, 'i' quoted identifier, 's' string literal, 'p' punctuation
 	text string // the word (upper-cased), the decoded identifier or string, or the character
+	// escaped is set on a string literal that held a backslash or a doubled quote. Such
+	// a literal cannot be trusted as a name: MariaDB prints PROXY grants with the names
+	// pasted raw between single quotes, so its text is not necessarily what was decoded.
+	escaped bool
 }
 
 // tokenize splits a SHOW GRANTS line. Identifiers come quoted with backticks (or double
@@ -40,13 +44,15 @@ func tokenize(line string) ([]token, error) {
 			if j >= len(line) {
 				return nil, errors.New("unterminated identifier")
 			}
-			toks = append(toks, token{'i', b.String()})
+			toks = append(toks, token{kind: 'i', text: b.String()})
 			i = j + 1
 		case c == '\'':
 			var b strings.Builder
+			escaped := false
 			j := i + 1
 			for ; j < len(line); j++ {
 				if line[j] == '\\' && j+1 < len(line) {
+					escaped = true
 					j++
 					b.WriteByte(unescape(line[j]))
 					continue
@@ -54,6 +60,7 @@ func tokenize(line string) ([]token, error) {
 				if line[j] == '\'' {
 					if j+1 < len(line) && line[j+1] == '\'' {
 						b.WriteByte('\'')
+						escaped = true
 						j++
 						continue
 					}
@@ -64,17 +71,17 @@ func tokenize(line string) ([]token, error) {
 			if j >= len(line) {
 				return nil, errors.New("unterminated string")
 			}
-			toks = append(toks, token{'s', b.String()})
+			toks = append(toks, token{kind: 's', text: b.String(), escaped: escaped})
 			i = j + 1
 		case isWordByte(c):
 			j := i
 			for j < len(line) && isWordByte(line[j]) {
 				j++
 			}
-			toks = append(toks, token{'w', strings.ToUpper(line[i:j])})
+			toks = append(toks, token{kind: 'w', text: strings.ToUpper(line[i:j])})
 			i = j
 		case strings.IndexByte(".*,()@=", c) >= 0:
-			toks = append(toks, token{'p', string(c)})
+			toks = append(toks, token{kind: 'p', text: string(c)})
 			i++
 		default:
 			return nil, fmt.Errorf("unexpected character %q", c)

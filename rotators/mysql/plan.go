@@ -113,8 +113,16 @@ func planGrants(want, have []grantLine, to account, mariaDB bool) []string {
 			out = append(out, "REVOKE "+strings.Join(extra, ", ")+" ON "+obj+" FROM "+acct)
 			regrant = append(regrant, obj)
 		}
-		if h.option[obj] && !w.option[obj] {
-			out = append(out, "REVOKE GRANT OPTION ON "+obj+" FROM "+acct)
+		if optionLost(w, h, obj) {
+			if slices.Equal(h.privs[obj], []string{"PROXY"}) {
+				// A proxied account takes no REVOKE GRANT OPTION: take the proxy.
+				out = append(out, "REVOKE PROXY ON "+obj+" FROM "+acct)
+			} else {
+				out = append(out, "REVOKE GRANT OPTION ON "+obj+" FROM "+acct)
+			}
+			if !slices.Contains(regrant, obj) {
+				regrant = append(regrant, obj)
+			}
 		}
 	}
 	for _, obj := range regrant {
@@ -152,6 +160,21 @@ func planGrants(want, have []grantLine, to account, mariaDB bool) []string {
 		}
 	}
 	return out
+}
+
+// optionLost reports whether the clone (h) holds a grant option on obj that the base
+// user (w) lacks: on the object as a whole, or on one of MySQL 8's dynamic privileges,
+// which carry the option each. The caller revokes the option and grants w's again.
+func optionLost(w, h grantSet, obj string) bool {
+	if h.option[obj] && !w.option[obj] {
+		return true
+	}
+	for _, p := range h.privs[obj] {
+		if h.optAtom[obj][p] && w.seen[obj][p] && !w.optAtom[obj][p] {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultRolesMySQL returns the statements that give to the default roles want, read

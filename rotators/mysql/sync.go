@@ -35,9 +35,9 @@ func (s *session) hosts(ctx context.Context, user string) ([]string, error) {
 }
 
 // syncClone makes dst exist for exactly the hosts of src, each entry with src's TLS
-// requirement, resource limits, privileges, roles and default roles. A new entry gets a
-// throwaway password; the caller sets the real one afterwards.
-func (s *session) syncClone(ctx context.Context, src, dst string) error {
+// requirement, resource limits, privileges, roles and default roles. A new entry gets
+// newEntryPassword; the caller sets the pending user's password afterwards.
+func (s *session) syncClone(ctx context.Context, src, dst, newEntryPassword string) error {
 	srcHosts, err := s.hosts(ctx, src)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (s *session) syncClone(ctx context.Context, src, dst string) error {
 	for _, h := range srcHosts {
 		from, to := account{user: src, host: h}, account{user: dst, host: h}
 		if !slices.Contains(dstHosts, h) {
-			if err := s.create(ctx, from, to); err != nil {
+			if err := s.create(ctx, from, to, newEntryPassword); err != nil {
 				return err
 			}
 		}
@@ -75,8 +75,8 @@ func (s *session) syncClone(ctx context.Context, src, dst string) error {
 	return nil
 }
 
-// create adds to, on MySQL with from's authentication plugin.
-func (s *session) create(ctx context.Context, from, to account) error {
+// create adds to with password pw, on MySQL with from's authentication plugin.
+func (s *session) create(ctx context.Context, from, to account, pw string) error {
 	var plugin string
 	if !s.flavor.MariaDB {
 		err := s.conn.QueryRowContext(ctx, "SELECT plugin FROM mysql.user WHERE User = ? AND Host = ?", from.user, from.host).Scan(&plugin)
@@ -84,7 +84,6 @@ func (s *session) create(ctx context.Context, from, to account) error {
 			return fmt.Errorf("read the plugin of %q@%q: %w", from.user, from.host, err)
 		}
 	}
-	pw := throwawayPassword()
 	q, args, err := createAccountSQL(s.flavor, to.user, to.host, pw, plugin)
 	if err != nil {
 		return err
