@@ -257,9 +257,18 @@ func TestAlternatingRefusesABaseRoleItDidNotClone(t *testing.T) {
 	s.MasterARN = e.createSecret(t, "master-"+f.user, f.master())
 	arn := e.createSecret(t, "impostor-"+f.user, s)
 
+	// The engine refuses first: the secret never held x's credential (AWSPREVIOUS).
 	err := e.rotate(t.Context(), arn, "")
+	if err == nil || !strings.Contains(err.Error(), "AWSPREVIOUS") {
+		t.Fatalf("rotation error = %v, want a setSecret refusal asking for x's credential in AWSPREVIOUS", err)
+	}
+	assertLogsIn(t, f.pg, f.dbname, f.user, f.password)
+
+	// The adapter refuses on its own too, for a caller that skips the engine.
+	pending := f.secret().WithCredentials(f.user, "Stolen-"+randomHex(t, 8))
+	err = New(Options{}).SyncClone(t.Context(), f.master(), s, pending)
 	if err == nil || !strings.Contains(err.Error(), "not a member") {
-		t.Fatalf("rotation error = %v, want a setSecret refusal naming the missing membership", err)
+		t.Fatalf("SyncClone error = %v, want a refusal naming the missing membership", err)
 	}
 	assertLogsIn(t, f.pg, f.dbname, f.user, f.password)
 }
@@ -277,8 +286,13 @@ func TestAlternatingCurrentCloneWithoutBaseUser(t *testing.T) {
 	arn := e.createSecret(t, "solo-"+f.user, s)
 
 	err := e.rotate(t.Context(), arn, "")
-	if err == nil || !strings.Contains(err.Error(), "does not exist") {
-		t.Fatalf("rotation error = %v, want a refusal naming the missing base user", err)
+	if err == nil || !strings.Contains(err.Error(), "AWSPREVIOUS") {
+		t.Fatalf("rotation error = %v, want a refusal asking for the base user's credential", err)
+	}
+	base := strings.TrimSuffix(f.user, rotation.CloneSuffix)
+	pending := s.WithCredentials(base, "New-"+randomHex(t, 8))
+	if err := New(Options{}).SyncClone(t.Context(), f.master(), s, pending); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("SyncClone error = %v, want a refusal naming the missing base user", err)
 	}
 	cur, _ := e.value(t, arn, rotation.StageCurrent)
 	if cur.Username != f.user {
@@ -291,7 +305,6 @@ func TestAlternatingCurrentCloneWithoutBaseUser(t *testing.T) {
 	}
 	defer conn.Close(t.Context())
 	var exists bool
-	base := strings.TrimSuffix(f.user, rotation.CloneSuffix)
 	if err := conn.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", base).Scan(&exists); err != nil {
 		t.Fatal(err)
 	}

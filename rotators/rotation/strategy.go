@@ -141,6 +141,9 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	if current.MasterARN == "" {
 		return errNoMaster
 	}
+	if err := provePreviousBase(ctx, env, current, pending); err != nil {
+		return err
+	}
 	master, err := env.GetSecret(ctx, current.MasterARN, StageCurrent)
 	if err != nil {
 		return fmt.Errorf("master secret: %w", err)
@@ -153,6 +156,40 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	}
 	if err := db.SyncClone(ctx, master, current, pending); err != nil {
 		return fmt.Errorf("as master from %s, set up %q: %w", current.MasterARN, pending.Username, err)
+	}
+	return nil
+}
+
+// provePreviousBase guards the turn back from name_clone to name. There the master sets
+// the password of the base user — the account whose privileges the clone copies — and a
+// secret that merely names some "admin_clone" must not get the master to hand over
+// admin's password. So the secret must show it held the base user's credential: its
+// AWSPREVIOUS version, left by the rotation that moved to the clone, names the base user
+// on the same server and still logs in.
+func provePreviousBase(ctx context.Context, env *SetEnv, current, pending Secret) error {
+	if base, ok := strings.CutSuffix(current.Username, CloneSuffix); !ok || base != pending.Username {
+		return nil // the master sets the clone's password: nothing to prove
+	}
+	refuse := func(why string, err error) error {
+		msg := fmt.Sprintf("the master sets the password of %q (the base of the current user %q) only when AWSPREVIOUS holds %q's working credential, as the rotation to the clone leaves it: %s",
+			pending.Username, current.Username, pending.Username, why)
+		if err != nil {
+			return fmt.Errorf("%s: %w", msg, err)
+		}
+		return errors.New(msg)
+	}
+	previous, err := env.GetSecret(ctx, env.SecretID, StagePrevious)
+	if err != nil {
+		return refuse("no usable AWSPREVIOUS", err)
+	}
+	if previous.Username != pending.Username {
+		return refuse(fmt.Sprintf("AWSPREVIOUS names %q", previous.Username), nil)
+	}
+	if err := env.SameTarget(current, previous); err != nil {
+		return refuse("AWSPREVIOUS points elsewhere", err)
+	}
+	if err := env.DB().Ping(ctx, previous); err != nil {
+		return refuse("AWSPREVIOUS does not log in", err)
 	}
 	return nil
 }
