@@ -6,23 +6,10 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/paramsecrets/paramsecrets/rotators/mysql"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
 func main() {
-	cfg, err := mysql.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		log.Fatalf("configuration: %v", err)
-	}
-	r, err := rotation.NewFromEnv(context.Background(), rotation.SingleUser(), mysql.New(cfg), mysql.DefaultExcludeCharacters)
-	if err != nil {
-		log.Fatalf("start: %v", err)
-	}
-	lambda.Start(r.Handle)
+	rotation.Main(rotation.SingleUser(), mysql.FromEnv, mysql.DefaultExcludeCharacters)
 }

@@ -175,3 +175,13 @@ func pair(current, pending string) (src, dst string, err error) {
 
 // DefaultExcludeCharacters is EXCLUDE_CHARACTERS' default in AWS's MySQL templates.
 const DefaultExcludeCharacters = `/@"'\`
+
+// FromEnv is the adapter a rotation function's main builds (see rotation.Main):
+// New with ConfigFromEnv.
+func FromEnv(getenv func(string) string) (rotation.Database, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg), nil
+}

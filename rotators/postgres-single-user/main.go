@@ -6,23 +6,10 @@
 package main
 
 import (
-	"context"
-	"log"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/paramsecrets/paramsecrets/rotators/postgres"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
 func main() {
-	opts, err := postgres.OptionsFromEnv(os.Getenv)
-	if err != nil {
-		log.Fatalf("configuration: %v", err)
-	}
-	r, err := rotation.NewFromEnv(context.Background(), rotation.SingleUser(), postgres.New(opts), postgres.DefaultExcludeCharacters)
-	if err != nil {
-		log.Fatalf("start: %v", err)
-	}
-	lambda.Start(r.Handle)
+	rotation.Main(rotation.SingleUser(), postgres.FromEnv, postgres.DefaultExcludeCharacters)
 }

@@ -277,3 +277,13 @@ func verifierLiteral(password string) (string, error) {
 	}
 	return quoteVerifier(v)
 }
+
+// FromEnv is the adapter a rotation function's main builds (see rotation.Main):
+// New with OptionsFromEnv.
+func FromEnv(getenv func(string) string) (rotation.Database, error) {
+	o, err := OptionsFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(o), nil
+}

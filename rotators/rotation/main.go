@@ -1,0 +1,25 @@
+package rotation
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// Main is the whole of a rotation function's main: it builds the database adapter
+// from the environment (newDB), the Secrets Manager client and password settings
+// (NewFromEnv), and serves Lambda's invokes with strategy. A bad setting ends the
+// process before the first invoke, so Lambda reports an init error naming it.
+func Main(strategy Strategy, newDB func(getenv func(string) string) (Database, error), defaultExclude string) {
+	db, err := newDB(os.Getenv)
+	if err != nil {
+		log.Fatalf("configuration: %v", err)
+	}
+	r, err := NewFromEnv(context.Background(), strategy, db, defaultExclude)
+	if err != nil {
+		log.Fatalf("start: %v", err)
+	}
+	lambda.Start(r.Handle)
+}
