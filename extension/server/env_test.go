@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/extension/metrics"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
+	"github.com/paramsecrets/paramsecrets/internal/safebuf"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
@@ -46,24 +46,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer is a log sink safe for the server's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // envOptions vary the extension under test.
 type envOptions struct {
 	noCache        bool
@@ -87,7 +69,7 @@ type env struct {
 	cache   *cache.Cache
 	srv     *Server
 	url     string
-	logs    *syncBuffer
+	logs    *safebuf.Buffer
 	metrics *metrics.Counters
 }
 
@@ -127,7 +109,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.secretsTTL < 0 {
 		o.secretsTTL = 0
 	}
-	e := &env{aws: la, awsURL: lts.URL, clock: &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}, logs: &syncBuffer{}, metrics: &metrics.Counters{}}
+	e := &env{aws: la, awsURL: lts.URL, clock: &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}, logs: &safebuf.Buffer{}, metrics: &metrics.Counters{}}
 	cfg := awsConfig(lts.URL)
 	e.sm = secretsmanager.NewFromConfig(cfg)
 	e.ssm = ssm.NewFromConfig(cfg)

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/paramsecrets/paramsecrets/internal/safebuf"
 	"github.com/paramsecrets/paramsecrets/localaws"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
@@ -28,32 +28,15 @@ type rig struct {
 	url  string
 	sm   *secretsmanager.Client
 	d    *DB
-	logs *syncBuffer
+	logs *safebuf.Buffer
 	r    *rotation.Rotator
 	mu   sync.Mutex
 	wrap func(ev events.SecretsManagerSecretRotationEvent, next func() error) error
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newRig(t testing.TB, strategy rotation.Strategy) *rig {
 	t.Helper()
-	g := &rig{aws: localaws.NewServer(localaws.Options{}), d: adapter(t, tlsServer), logs: &syncBuffer{}}
+	g := &rig{aws: localaws.NewServer(localaws.Options{}), d: adapter(t, tlsServer), logs: &safebuf.Buffer{}}
 	hs := httptest.NewServer(g.aws)
 	t.Cleanup(hs.Close)
 	g.url = hs.URL

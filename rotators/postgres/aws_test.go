@@ -1,18 +1,17 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
+	"github.com/paramsecrets/paramsecrets/internal/safebuf"
 	"github.com/paramsecrets/paramsecrets/internal/testdb"
 	"github.com/paramsecrets/paramsecrets/localaws"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
@@ -26,25 +25,7 @@ type awsEnv struct {
 	sm  *secretsmanager.Client
 	url string
 	// logs collects what the rotation function logged, to check it for passwords.
-	logs *syncBuffer
-}
-
-// syncBuffer is a log sink written from the handler and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *safebuf.Buffer
 }
 
 func newAWS(t testing.TB) *awsEnv {
@@ -57,7 +38,7 @@ func newAWS(t testing.TB) *awsEnv {
 		BaseEndpoint: aws.String(ts.URL),
 		Credentials:  aws.AnonymousCredentials{},
 	})
-	return &awsEnv{srv: srv, sm: sm, url: ts.URL, logs: &syncBuffer{}}
+	return &awsEnv{srv: srv, sm: sm, url: ts.URL, logs: &safebuf.Buffer{}}
 }
 
 // rotator builds the in-process function for strategy with the templates' defaults.
