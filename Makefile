@@ -33,10 +33,8 @@ extension:
 
 rotators:
 	@for r in $(ROTATORS); do \
-	  if [ -d rotators/$$r ]; then \
-	    echo "go build rotators/$$r"; \
-	    $(LAMBDA_ENV) GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/rotators/$$r/bootstrap ./rotators/$$r; \
-	  fi; \
+	  echo "go build rotators/$$r"; \
+	  $(LAMBDA_ENV) GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/rotators/$$r/bootstrap ./rotators/$$r; \
 	done
 
 examples:
