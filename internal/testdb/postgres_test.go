@@ -253,3 +253,48 @@ func TestPostgresTLSOptional(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresDemandsSCRAM checks the server itself, not only a failed login:
+// every TCP rule in pg_hba.conf demands scram-sha-256 and new passwords are
+// stored as SCRAM verifiers, so a role holding an MD5 hash cannot log in and
+// a test that passes here would pass against RDS's defaults too.
+func TestPostgresDemandsSCRAM(t *testing.T) {
+	for name, pg := range map[string]*Postgres{"plain": pgPlain, "tls": pgTLS} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			c, err := pg.Connect(ctx, "postgres")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close(ctx)
+			var enc string
+			if err := c.QueryRow(ctx, "SHOW password_encryption").Scan(&enc); err != nil {
+				t.Fatal(err)
+			}
+			if enc != "scram-sha-256" {
+				t.Errorf("password_encryption = %q, want scram-sha-256", enc)
+			}
+			rows, err := c.Query(ctx, "SELECT type, auth_method FROM pg_hba_file_rules WHERE type LIKE 'host%'")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			for rows.Next() {
+				var typ, method string
+				if err := rows.Scan(&typ, &method); err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if method != "scram-sha-256" {
+					t.Errorf("pg_hba.conf %s rule uses %s, want scram-sha-256", typ, method)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Error("pg_hba.conf has no TCP rule")
+			}
+		})
+	}
+}
