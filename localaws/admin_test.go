@@ -153,12 +153,28 @@ func TestResetForgetsEverything(t *testing.T) {
 	_, url := startLocal(t, localaws.Options{})
 	c := newSMClient(url)
 	create(t, c, "s", "v")
+	const fn = "arn:aws:lambda:us-east-1:123456789012:function:forgotten"
+	for route, body := range map[string]string{
+		"faults":    `{"operation": "secretsmanager.GetSecretValue", "code": "ThrottlingException", "status": 400, "count": 5}`,
+		"functions": `{"arn": "` + fn + `", "url": "http://127.0.0.1:9/2015-03-31/functions/function/invocations"}`,
+	} {
+		if status, _ := postJSON(t, url+"/_localaws/"+route, body); status != 200 {
+			t.Fatalf("%s: %d", route, status)
+		}
+	}
 	if status, _ := postJSON(t, url+"/_localaws/reset", ""); status != 200 {
 		t.Fatalf("reset: %d", status)
 	}
+	// Not ThrottlingException: the queued faults are gone too.
 	_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("s")})
 	if errCode(err) != "ResourceNotFoundException" {
 		t.Errorf("secret after reset: %v", err)
+	}
+	// The registered function is forgotten: rotation cannot invoke it.
+	create(t, c, "r", "v")
+	_, err = c.RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{SecretId: aws.String("r"), RotationLambdaARN: aws.String(fn)})
+	if errCode(err) != "AccessDeniedException" {
+		t.Errorf("rotation through a function registered before reset: %v, want AccessDeniedException", err)
 	}
 	resp, err := http.Get(url + "/_localaws/stats")
 	if err != nil {
@@ -167,7 +183,7 @@ func TestResetForgetsEverything(t *testing.T) {
 	defer resp.Body.Close()
 	var stats map[string]int
 	_ = json.NewDecoder(resp.Body).Decode(&stats)
-	if len(stats) != 1 { // only the GetSecretValue after the reset
+	if stats["secretsmanager.GetSecretValue"] != 1 || stats["secretsmanager.RotateSecret"] != 1 { // only the calls after the reset
 		t.Errorf("stats after reset = %v", stats)
 	}
 }
