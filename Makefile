@@ -76,7 +76,7 @@ deps:
 	fi
 
 clean:
-	rm -rf $(DIST) .aws-sam
+	rm -rf $(DIST) .aws-sam layer/extensions
 
 # demo: the suite end to end, offline (internal/demo): builds the layer, the
 # example function and the rotators as static bootstraps, starts localaws and
@@ -98,11 +98,15 @@ bench: deps
 
 ZIP_ARCH = $(if $(filter arm64,$(GOARCH)),arm64,x86_64)
 
+# layer: LAYER_DIR (layer/) holds exactly what the zip holds, for the last
+# architecture built; the zip goes to dist/.
+LAYER_DIR ?= layer
 layer:
-	rm -rf $(DIST)/layer-$(ZIP_ARCH) && mkdir -p $(DIST)/layer-$(ZIP_ARCH)/extensions
-	$(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/layer-$(ZIP_ARCH)/extensions/paramsecrets ./extension
+	@command -v zip >/dev/null || { echo "layer: zip is missing; run make deps" >&2; exit 1; }
+	rm -rf $(LAYER_DIR)/extensions && mkdir -p $(LAYER_DIR)/extensions $(DIST)
+	$(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/extensions/paramsecrets ./extension
 	rm -f $(DIST)/layer-$(ZIP_ARCH).zip
-	cd $(DIST)/layer-$(ZIP_ARCH) && zip -q -X -r ../layer-$(ZIP_ARCH).zip extensions
+	cd $(LAYER_DIR) && zip -q -X -r $(abspath $(DIST))/layer-$(ZIP_ARCH).zip extensions
 	@ls -l $(DIST)/layer-$(ZIP_ARCH).zip | awk '{print "layer: " $$9 " " $$5 " bytes"}'
 
 package: layer

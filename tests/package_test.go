@@ -17,8 +17,8 @@ import (
 // and each function zip holds an executable static bootstrap at its root.
 func TestMakePackage(t *testing.T) {
 	root := repoRoot(t)
-	dist := t.TempDir()
-	cmd := exec.Command("make", "--no-print-directory", "package", "DIST="+dist, "GOARCH=arm64")
+	dist, layerDir := t.TempDir(), t.TempDir()
+	cmd := exec.Command("make", "--no-print-directory", "package", "DIST="+dist, "LAYER_DIR="+layerDir, "GOARCH=arm64")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -29,6 +29,8 @@ func TestMakePackage(t *testing.T) {
 		t.Errorf("make package reported %d sizes, want the layer and five functions:\n%s", n, out)
 	}
 	assertZipHoldsStaticExecutable(t, filepath.Join(dist, "layer-arm64.zip"), "extensions/paramsecrets")
+	// The layer directory holds what the zip holds.
+	assertStaticELF(t, filepath.Join(layerDir, "extensions", "paramsecrets"), elf.EM_AARCH64)
 	for _, f := range []string{"postgres-single-user", "postgres-alternating-users", "mysql-single-user", "mysql-alternating-users", "dbreader"} {
 		assertZipHoldsStaticExecutable(t, filepath.Join(dist, f+"-arm64.zip"), "bootstrap")
 	}
