@@ -158,3 +158,13 @@ func grantsOf(t testing.TB, srv *testdb.MariaDB, user, host string) []string {
 	}
 	return out
 }
+
+// loggedForms are the ways a password can appear in a statement log: as sent, and as a
+// string literal escaped with backslashes or with doubled quotes (NO_BACKSLASH_ESCAPES).
+func loggedForms(pw string) []string {
+	return []string{
+		pw,
+		strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`).Replace(pw),
+		strings.ReplaceAll(pw, `'`, `''`),
+	}
+}

@@ -31,40 +31,52 @@ func TestRotateRefusals(t *testing.T) {
 	}
 	for name, tc := range map[string]struct {
 		alternating bool
-		do          change
+		// want is part of the refusal a user reads: the step's reason.
+		want string
+		do   change
 	}{
-		"rotation disabled": {do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"rotation disabled": {want: "rotation is not enabled", do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			return putPending(t, g, id, cur.WithCredentials(cur.Username, "new-pw")), false
 		}},
-		"token unknown": {do: func(t *testing.T, g *rig, id string, _ rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"token unknown": {want: "version no-such-token has no stage for rotation", do: func(t *testing.T, g *rig, id string, _ rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			return events.SecretsManagerSecretRotationEvent{Step: rotation.StepSet, SecretID: id, ClientRequestToken: "no-such-token"}, true
 		}},
-		"token not AWSPENDING": {do: func(t *testing.T, g *rig, id string, _ rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"token not AWSPENDING": {want: "is not staged AWSPENDING", do: func(t *testing.T, g *rig, id string, _ rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			if err := g.rotate(id, ""); err != nil {
 				t.Fatal(err)
 			}
 			_, v := g.stage(t, id, rotation.StagePrevious)
 			return events.SecretsManagerSecretRotationEvent{Step: rotation.StepSet, SecretID: id, ClientRequestToken: v}, true
 		}},
-		"pending host changed": {do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"pending host changed": {want: `pending value: host "localhost" differs`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			s := cur.WithCredentials(cur.Username, "new-pw")
 			s.Host = "localhost"
 			return putPending(t, g, id, s), true
 		}},
-		"pending port changed": {do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"pending port changed": {want: "pending value: port ", do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			s := cur.WithCredentials(cur.Username, "new-pw")
 			s.Port++
 			return putPending(t, g, id, s), true
 		}},
-		"pending dbname changed": {do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"pending dbname changed": {want: `pending value: dbname "mysql" differs`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			s := cur.WithCredentials(cur.Username, "new-pw")
 			s.DBName = "mysql"
 			return putPending(t, g, id, s), true
 		}},
-		"pending username changed": {do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"pending engine changed": {want: `pending value: engine "mariadb" differs`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+			s := cur.WithCredentials(cur.Username, "new-pw")
+			s.Engine = "mariadb"
+			return putPending(t, g, id, s), true
+		}},
+		"pending ssl downgraded": {want: "pending value: ssl (", do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+			s := cur.WithCredentials(cur.Username, "new-pw")
+			s.SSL = rotation.SSLDisabled
+			return putPending(t, g, id, s), true
+		}},
+		"pending username changed": {want: `pending value: username "root" differs from the current user`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			return putPending(t, g, id, cur.WithCredentials("root", "new-pw")), true
 		}},
-		"missing masterarn": {alternating: true, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"missing masterarn": {alternating: true, want: `key "masterarn" is missing`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			cur.MasterARN = ""
 			body, _ := cur.MarshalJSON()
 			if _, err := g.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(id), SecretString: aws.String(string(body))}); err != nil {
@@ -72,7 +84,7 @@ func TestRotateRefusals(t *testing.T) {
 			}
 			return putPending(t, g, id, cur.WithCredentials(cur.Username+"_clone", "new-pw")), true
 		}},
-		"master cannot log in": {alternating: true, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
+		"master cannot log in": {alternating: true, want: `: log in as "root"`, do: func(t *testing.T, g *rig, id string, cur rotation.Secret) (events.SecretsManagerSecretRotationEvent, bool) {
 			master := secretFor(tlsServer, tlsServer.User, "wrong-master-pw", rotation.SSLRequired)
 			master.Engine = "mysql"
 			body, _ := master.MarshalJSON()
@@ -101,10 +113,9 @@ func TestRotateRefusals(t *testing.T) {
 				}
 			}
 			err := g.r.Handle(ctx, ev)
-			if err == nil {
-				t.Fatal("accepted")
+			if err == nil || !strings.HasPrefix(err.Error(), "setSecret "+id+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("setSecret error = %v, want a refusal naming the secret and %q", err, tc.want)
 			}
-			t.Logf("refused: %v", err)
 			if strings.Contains(err.Error(), "new-pw") || strings.Contains(err.Error(), "wrong-master-pw") {
 				t.Fatalf("the error holds a password: %v", err)
 			}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
@@ -109,49 +110,85 @@ func TestCloneSetRoleMakesBaseUserOwnNewObjects(t *testing.T) {
 	}
 }
 
+// TestHostileUsernamesRotateWithoutInjection: user names that would end the quoted
+// identifier and run statements of their own, were they pasted into SQL, rotate like any
+// other name. VICTIM in a name stands for a role the test creates and the payload drops;
+// the user running the statements (the master, or in single-user mode the user itself,
+// given CREATEROLE) could drop it, so the role surviving shows nothing ran. DECOY is an
+// existing role, so that the pasted statement before the payload (ALTER ROLE "DECOY")
+// would succeed rather than abort the payload with it.
 func TestHostileUsernamesRotateWithoutInjection(t *testing.T) {
 	cases := []struct {
-		name     string
-		user     string
-		strategy rotation.Strategy
+		name        string
+		user        string
+		alternating bool
+		// cloneExists starts from a clone an earlier rotation made, so setSecret alters
+		// it instead of creating it.
+		cloneExists bool
 	}{
-		{"single user, SQL in name", `a"; DROP ROLE victim; --`, rotation.SingleUser()},
-		{"alternating, SQL in name", `b"; DROP ROLE victim; --`, rotation.AlternatingUsers()},
-		{"single user, quotes and semicolons", `o'brien;"x"` + "\\", rotation.SingleUser()},
-		{"alternating, unicode", "ünïcødé_用户", rotation.AlternatingUsers()},
+		{"single user, SQL in name", `DECOY"; DROP ROLE VICTIM; --`, false, false},
+		{"alternating, SQL in name, new clone", `DECOY"; DROP ROLE VICTIM; --`, true, false},
+		{"alternating, SQL in name, existing clone", `DECOY"; DROP ROLE VICTIM; --`, true, true},
+		{"single user, SQL after a quote", `o'; DROP ROLE VICTIM; --`, false, false},
+		{"single user, quotes and semicolons", `o'brien;"x"` + "\\", false, false},
+		{"alternating, unicode", "ünïcødé_用户", true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			user := tc.user + "_" + randomHex(t, 3)
-			f := newFixture(t, plainPG, user)
+			ctx := t.Context()
 			victim := "victim_" + randomHex(t, 3)
-			if err := f.pg.CreateUser(t.Context(), victim, "Victim-"+randomHex(t, 8)); err != nil {
+			decoy := victim + "_decoy"
+			user := strings.NewReplacer("VICTIM", victim, "DECOY", decoy).Replace(tc.user) + "_" + randomHex(t, 3)
+			f := newFixture(t, plainPG, user)
+			if err := f.pg.CreateUser(ctx, victim, "Victim-"+randomHex(t, 8)); err != nil {
 				t.Fatal(err)
 			}
+			setup := []string{"CREATE ROLE " + quoteIdent(decoy)}
+			strategy := rotation.SingleUser()
+			if tc.alternating {
+				strategy = rotation.AlternatingUsers()
+			} else {
+				setup = append(setup, "ALTER ROLE "+quoteIdent(user)+" CREATEROLE")
+			}
+			if tc.cloneExists {
+				clone := user + rotation.CloneSuffix
+				if err := f.pg.CreateUser(ctx, clone, "Clone-"+randomHex(t, 8)); err != nil {
+					t.Fatal(err)
+				}
+				setup = append(setup, "GRANT "+quoteIdent(user)+" TO "+quoteIdent(clone))
+			}
+			for _, q := range setup {
+				if err := f.pg.Exec(ctx, "postgres", q); err != nil {
+					t.Fatal(err)
+				}
+			}
 			e := newAWS(t)
-			e.srv.RegisterHandler(functionARN, e.rotator(t, tc.strategy, Options{}, nil).Handle)
+			e.srv.RegisterHandler(functionARN, e.rotator(t, strategy, Options{}, nil).Handle)
 			s := f.secret()
 			s.MasterARN = e.createSecret(t, "master-"+randomHex(t, 4), f.master())
 			arn := e.createSecret(t, "hostile-"+randomHex(t, 4), s)
 			for i := range 2 {
-				if err := e.rotate(t.Context(), arn, ""); err != nil {
-					t.Fatalf("rotation %d: %v", i+1, err)
+				if err := e.rotate(ctx, arn, ""); err != nil {
+					// The victim is checked below all the same: a failed rotation may
+					// still have run the payload.
+					t.Errorf("rotation %d: %v", i+1, err)
+					break
 				}
 				cur, _ := e.value(t, arn, rotation.StageCurrent)
 				assertLogsIn(t, f.pg, f.dbname, cur.Username, cur.Password)
 			}
-			var exists bool
-			conn, err := f.pg.Connect(t.Context(), "postgres")
+			conn, err := f.pg.Connect(ctx, "postgres")
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer conn.Close(t.Context())
-			if err := conn.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", victim).Scan(&exists); err != nil {
+			defer conn.Close(ctx)
+			var exists bool
+			if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", victim).Scan(&exists); err != nil {
 				t.Fatal(err)
 			}
 			if !exists {
-				t.Error("a role was dropped by a user name")
+				t.Errorf("role %q was dropped by a statement inside the user name %q", victim, user)
 			}
 		})
 	}

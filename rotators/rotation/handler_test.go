@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/paramsecrets/paramsecrets/localaws"
@@ -77,6 +78,7 @@ type engineEnv struct {
 	sm   *recordingSM
 	srv  *localaws.Server
 	db   *memDB
+	pw   PasswordConfig
 	logs *bytes.Buffer
 }
 
@@ -88,11 +90,11 @@ func newEngineEnv(t *testing.T, strategy Strategy, users map[string]string) *eng
 	client := secretsmanager.New(secretsmanager.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(ts.URL), Credentials: aws.AnonymousCredentials{},
 	})
-	e := &engineEnv{sm: &recordingSM{SecretsManager: client}, srv: srv, db: &memDB{users: users}, logs: &bytes.Buffer{}}
 	pw, err := PasswordConfigFromEnv(func(string) string { return "" }, `:/@"'\`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := &engineEnv{sm: &recordingSM{SecretsManager: client}, srv: srv, db: &memDB{users: users}, pw: pw, logs: &bytes.Buffer{}}
 	// The handler runs inside RotateSecret, on the test's goroutine chain, one step at a
 	// time, so the buffer needs no lock.
 	r := New(strategy, e.db, e.sm, pw, slog.New(slog.NewTextHandler(e.logs, nil)))
@@ -128,22 +130,58 @@ func (e *engineEnv) current(t *testing.T, id string) Secret {
 	return s
 }
 
-func TestEngineSingleUserPassesRotationToken(t *testing.T) {
-	e := newEngineEnv(t, SingleUser(), map[string]string{"app": "Old-password-1"})
-	arn := e.create(t, "app", `{"engine":"postgres","host":"h","username":"app","password":"Old-password-1"}`)
-	if err := e.rotate(t, arn); err != nil {
-		t.Fatal(err)
+// TestEngineSendsTheEventsRotationToken shows that createSecret hands PutSecretValue the
+// very RotationToken Secrets Manager put in the event: localaws, like AWS, refuses a
+// pending value written with any other token, and then the rotation stops at createSecret.
+func TestEngineSendsTheEventsRotationToken(t *testing.T) {
+	cases := []struct {
+		name string
+		// alter changes the event before the rotator sees it; nil passes it unchanged.
+		alter   func(ev *events.SecretsManagerSecretRotationEvent)
+		wantErr string
+	}{
+		{"the event's token", nil, ""},
+		{"a token from elsewhere", func(ev *events.SecretsManagerSecretRotationEvent) {
+			ev.RotationToken = "11111111-2222-3333-4444-555555555555"
+		}, "AccessDeniedException"},
 	}
-	cur := e.current(t, arn)
-	if e.db.users["app"] != cur.Password || cur.Password == "Old-password-1" {
-		t.Error("the database and AWSCURRENT disagree after rotation")
-	}
-	if len(e.sm.puts) != 1 || aws.ToString(e.sm.puts[0].RotationToken) == "" {
-		t.Errorf("PutSecretValue calls %d, RotationToken %q; want one call carrying the token",
-			len(e.sm.puts), aws.ToString(e.sm.puts[0].RotationToken))
-	}
-	if strings.Contains(e.logs.String(), cur.Password) {
-		t.Error("a password was logged")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngineEnv(t, SingleUser(), map[string]string{"app": "Old-password-1"})
+			r := New(SingleUser(), e.db, e.sm, e.pw, slog.New(slog.NewTextHandler(e.logs, nil)))
+			var sent []string
+			e.srv.RegisterHandler(testFunctionARN, func(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+				if tc.alter != nil {
+					tc.alter(&ev)
+				}
+				sent = append(sent, ev.RotationToken)
+				return r.Handle(ctx, ev)
+			})
+			arn := e.create(t, "app", `{"engine":"postgres","host":"h","username":"app","password":"Old-password-1"}`)
+			err := e.rotate(t, arn)
+			if len(e.sm.puts) != 1 || len(sent) == 0 || aws.ToString(e.sm.puts[0].RotationToken) != sent[0] {
+				t.Fatalf("PutSecretValue calls %d; want one carrying the createSecret event's RotationToken", len(e.sm.puts))
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("rotation: %v", err)
+				}
+				cur := e.current(t, arn)
+				if e.db.users["app"] != cur.Password || cur.Password == "Old-password-1" {
+					t.Error("the database and AWSCURRENT disagree after rotation")
+				}
+				if strings.Contains(e.logs.String(), cur.Password) {
+					t.Error("a password was logged")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "createSecret") || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("rotation error = %v, want createSecret failing with %s", err, tc.wantErr)
+			}
+			if cur := e.current(t, arn); cur.Password != "Old-password-1" || e.db.users["app"] != "Old-password-1" {
+				t.Error("a refused createSecret changed AWSCURRENT or the database")
+			}
+		})
 	}
 }
 

@@ -61,6 +61,7 @@ func (s *Store) rotateSecret(ctx context.Context, in *rotateSecretInput) (any, e
 	if err != nil || plan == nil {
 		return out, err
 	}
+	defer s.endRotation(plan)
 	for _, step := range rotationSteps {
 		ev := events.SecretsManagerSecretRotationEvent{
 			Step: step, SecretID: plan.arn, ClientRequestToken: plan.token, RotationToken: plan.rotationToken,
@@ -137,7 +138,23 @@ func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error)
 		sec.attach(existing, StagePending)
 		s.prune(sec)
 	}
-	return &rotationPlan{arn: sec.arn, name: sec.name, token: token, lambdaARN: lambdaARN, rotationToken: newToken()}, out, nil
+	// Each run of the steps gets its own RotationToken, so a token seen
+	// by an earlier run (or another secret's function) cannot write this
+	// secret's pending value.
+	sec.rotationToken = newToken()
+	s.issued[sec.rotationToken] = sec.arn
+	return &rotationPlan{arn: sec.arn, name: sec.name, token: token, lambdaARN: lambdaARN, rotationToken: sec.rotationToken}, out, nil
+}
+
+// endRotation retires the plan's RotationToken once its steps have run,
+// whether they succeeded or not: no function is running for it any more. A
+// resumed rotation that started meanwhile has its own token, left alone.
+func (s *Store) endRotation(p *rotationPlan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sec, ok := s.secrets[p.name]; ok && sec.arn == p.arn && sec.rotationToken == p.rotationToken {
+		sec.rotationToken = ""
+	}
 }
 
 // finishRotation records a completed rotation. Only a rotation whose version

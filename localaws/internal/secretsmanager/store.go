@@ -58,6 +58,10 @@ type Store struct {
 
 	mu      sync.Mutex
 	secrets map[string]*secret // by name
+	// issued maps every RotationToken RotateSecret has sent to the ARN of the
+	// secret it rotated, so a token outliving its rotation, or sent for
+	// another secret, is recognised as such.
+	issued map[string]string
 }
 
 type opFunc func(ctx context.Context, body []byte) (any, error)
@@ -76,6 +80,10 @@ type secret struct {
 	rotationEnabled   bool
 	rotationLambdaARN string
 	rotationRules     *RotationRules
+	// rotationToken is the RotationToken of the rotation whose steps
+	// RotateSecret is invoking, empty when none is: meanwhile a
+	// PutSecretValue that carries a RotationToken must carry this one.
+	rotationToken string
 
 	versions map[string]*version
 	lastSeq  int
@@ -144,7 +152,7 @@ func New(opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opts: opts, secrets: map[string]*secret{}}
+	s := &Store{opts: opts, secrets: map[string]*secret{}, issued: map[string]string{}}
 	s.ops = map[string]opFunc{
 		"CreateSecret":             handle(s.createSecret),
 		"PutSecretValue":           handle(s.putSecretValue),
@@ -201,6 +209,7 @@ func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.secrets = map[string]*secret{}
+	s.issued = map[string]string{}
 }
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }

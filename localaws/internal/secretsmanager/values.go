@@ -3,6 +3,7 @@ package secretsmanager
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"time"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
@@ -128,6 +129,9 @@ func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkRotationToken(sec, in.RotationToken); err != nil {
+		return nil, err
+	}
 	id := deref(in.ClientRequestToken)
 	if id == "" {
 		id = newToken()
@@ -160,6 +164,40 @@ func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any,
 	sec.lastChanged = now
 	s.prune(sec)
 	return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+}
+
+// checkRotationToken decides whether a PutSecretValue that carries a
+// RotationToken may write. AWS documents that it "validates the identity with
+// the rotation token"
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html)
+// without naming the error; a failed identity check answers
+// AccessDeniedException. Refused, then:
+//   - while RotateSecret is invoking this secret's steps, any token but the
+//     one it sent them;
+//   - at any time, a token RotateSecret sent for another secret, or for a
+//     rotation of this one that has ended.
+//
+// A token localaws never issued is accepted when no rotation of the secret is
+// running: that is an event replayed by hand (the recorded events under
+// events/, invoked one step at a time with sam local invoke), whose token
+// localaws cannot know. A call without a RotationToken is an ordinary update.
+// The caller holds s.mu. The token is a credential, so messages never repeat it.
+func (s *Store) checkRotationToken(sec *secret, token *string) error {
+	if token == nil {
+		return nil
+	}
+	denied := awsjson.ClientError("AccessDeniedException",
+		"The RotationToken doesn't match a rotation in progress for secret "+sec.arn+".")
+	if sec.rotationToken != "" {
+		if subtle.ConstantTimeCompare([]byte(*token), []byte(sec.rotationToken)) != 1 {
+			return denied
+		}
+		return nil
+	}
+	if _, ok := s.issued[*token]; ok {
+		return denied
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {
