@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +122,31 @@ func TestSeedRegionAndAccount(t *testing.T) {
 	out, err := newSMClient(url).DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")})
 	if err != nil || !strings.HasPrefix(aws.ToString(out.ARN), "arn:aws:secretsmanager:eu-west-1:210987654321:secret:x-") {
 		t.Errorf("ARN = %v, %v", aws.ToString(out.ARN), err)
+	}
+}
+
+// TestSeedFunctionsDriveRotation: a seed's "functions" map is what RotateSecret
+// invokes — a seeded secret with a rotationLambdaArn rotates through the
+// seeded URL with no API call to register it.
+func TestSeedFunctionsDriveRotation(t *testing.T) {
+	t.Parallel()
+	srv, url := startLocal(t, localaws.Options{})
+	fnURL, got := fakeRIE(t, "")
+	const arn = "arn:aws:lambda:us-east-1:123456789012:function:seeded"
+	seed := `{"secrets": [{"name": "seeded/db", "secretString": "v1", "rotationLambdaArn": "` + arn + `"}],
+	          "functions": {"` + arn + `": "` + fnURL + `"}}`
+	if err := srv.LoadSeed(strings.NewReader(seed)); err != nil {
+		t.Fatalf("LoadSeed: %v", err)
+	}
+	sm := newSMClient(url)
+	if _, err := sm.RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{SecretId: aws.String("seeded/db")}); err != nil {
+		t.Fatalf("RotateSecret through the seeded function: %v", err)
+	}
+	var steps []string
+	for _, ev := range got() {
+		steps = append(steps, ev.Step)
+	}
+	if want := []string{"createSecret", "setSecret", "testSecret", "finishSecret"}; !slices.Equal(steps, want) {
+		t.Errorf("the seeded URL received %v, want %v", steps, want)
 	}
 }
