@@ -81,15 +81,19 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(lifecycle.ErrorTypeConfig, fmt.Errorf("upstream clients: %w", err))
 	}
-	var c *cache.Cache // nil: no cache
+	size := 0 // a cache of size 0 stores nothing but still bounds upstream calls
 	if cfg.CacheActive() {
-		c = cache.New(cache.Options{
-			Size:          cfg.CacheSize,
-			SecretsTTL:    cfg.SecretsTTL,
-			ParametersTTL: cfg.ParametersTTL,
-			StaleIfError:  cfg.StaleIfError,
-		})
+		size = cfg.CacheSize
 	}
+	c := cache.New(cache.Options{
+		Size:          size,
+		SecretsTTL:    cfg.SecretsTTL,
+		ParametersTTL: cfg.ParametersTTL,
+		StaleIfError:  cfg.StaleIfError,
+		// No call outlives the flight deadline, nor cuts short a timeout the
+		// user set above it.
+		FlightTimeout: max(cache.DefaultFlightTimeout, cfg.SecretsTimeout, cfg.ParametersTimeout),
+	})
 	counters := new(metrics.Counters)
 	srv := server.New(server.Options{Token: cfg.Token, Cache: c, Upstream: up, Logger: log, Metrics: counters})
 

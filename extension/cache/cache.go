@@ -2,12 +2,13 @@
 // response bodies with a time to live per store, a stale-if-error window, and a
 // single-flight group so that concurrent misses on one key make one upstream call.
 //
-// The mechanics come from well-kept libraries — github.com/hashicorp/golang-lru/v2
-// (simplelru) for eviction order and golang.org/x/sync/singleflight for call
-// coalescing — and this package keeps only the policy: which entries are fresh,
-// which may still be served when the upstream fails, and what the key is. The
-// shape follows golang/groupcache: an LRU that is not safe for concurrent use, one
-// mutex around it, and a flight group beside it.
+// Eviction order comes from a well-kept library, github.com/hashicorp/golang-lru/v2
+// (simplelru), and this package keeps the policy: which entries are fresh, which
+// may still be served when the upstream fails, and what the key is. The shape
+// follows golang/groupcache: an LRU that is not safe for concurrent use, one mutex
+// around it, and a flight group beside it. The flight group is this package's own
+// (flight.go) rather than golang.org/x/sync/singleflight, because a call must end
+// when no request waits for it any more, which singleflight cannot do.
 //
 // A *Cache stores response bytes exactly as the HTTP server writes them, so a hit
 // costs one map lookup under a mutex and no rendering.
@@ -16,77 +17,12 @@ package cache
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
-	"golang.org/x/sync/singleflight"
 )
-
-// Store names the AWS service an entry came from; each store has its own TTL, as
-// the AWS extension's SECRETS_MANAGER_TTL and SSM_PARAMETER_STORE_TTL do.
-type Store uint8
-
-// The stores the extension serves.
-const (
-	Secrets Store = iota + 1
-	Parameters
-)
-
-// Key identifies one cacheable request in full: two requests share an entry only
-// when they would make the same upstream call and so receive the same answer.
-// It is a comparable struct rather than a joined string so that building it on the
-// hit path does not allocate.
-type Key struct {
-	Store     Store
-	Op        string // upstream operation, e.g. "GetSecretValue"
-	ID        string // secret id, parameter name (with any :selector), path, or id list
-	Selector  string // version selector, e.g. "versionId=..." or "versionStage=..."
-	Decrypt   bool   // withDecryption
-	Recursive bool   // recursive (GetParametersByPath)
-}
-
-// flightKey renders k as the string singleflight needs. The request-supplied
-// fields are length-prefixed, so no choice of names (even ones holding NUL or
-// the separators) can make two different keys render alike and share a flight.
-func (k Key) flightKey() string {
-	var b strings.Builder
-	b.Grow(len(k.Op) + len(k.ID) + len(k.Selector) + 32)
-	for _, f := range []string{k.Op, k.ID, k.Selector} {
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
-	}
-	b.WriteByte(byte('0' + k.Store))
-	b.WriteString(strconv.FormatBool(k.Decrypt))
-	b.WriteString(strconv.FormatBool(k.Recursive))
-	return b.String()
-}
-
-// Result says where a response came from; the server reports it in X-Cache.
-type Result uint8
-
-// The possible results of a lookup.
-const (
-	Miss  Result = iota // fetched from the upstream (or no usable entry)
-	Hit                 // served from a fresh entry
-	Stale               // served from an expired entry inside the stale-if-error window
-)
-
-// String returns the X-Cache header value: "miss", "hit" or "stale".
-func (r Result) String() string {
-	switch r {
-	case Hit:
-		return "hit"
-	case Stale:
-		return "stale"
-	default:
-		return "miss"
-	}
-}
 
 // Options configure a Cache.
 type Options struct {
@@ -102,6 +38,10 @@ type Options struct {
 	// DefaultMaxBytes. Size alone does not bound memory: one get-by-path or
 	// batch-get body can be megabytes.
 	MaxBytes int64
+	// FlightTimeout bounds every upstream call the cache makes, shared or not;
+	// 0 means DefaultFlightTimeout. A call also ends as soon as no request
+	// waits for it.
+	FlightTimeout time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fake one.
 	Now func() time.Time
 }
@@ -142,7 +82,7 @@ type Cache struct {
 	// newer one.
 	seq atomic.Uint64
 
-	flights singleflight.Group
+	flights flights
 }
 
 // New returns a cache configured by opts. A Size of 0 or less yields a cache that
@@ -169,6 +109,14 @@ func (c *Cache) ttl(s Store) time.Duration {
 		return c.opts.ParametersTTL
 	}
 	return c.opts.SecretsTTL
+}
+
+// flightTimeout is the longest an upstream call may run.
+func (c *Cache) flightTimeout() time.Duration {
+	if c == nil || c.opts.FlightTimeout <= 0 {
+		return DefaultFlightTimeout
+	}
+	return c.opts.FlightTimeout
 }
 
 // Enabled reports whether entries of store s are cached at all: false for a nil
@@ -263,9 +211,10 @@ func (c *Cache) Len() int {
 	return c.lru.Len()
 }
 
-// Loader fetches a response body from the upstream. The context it receives is
-// not cancelled when the requesting client goes away, because other requests may
-// be waiting on the same call; upstream timeouts bound it instead.
+// Loader fetches a response body from the upstream. The context it receives
+// is not the requesting client's: a call may be shared by several requests, so
+// it is cancelled only when the last of them has gone, or at the flight
+// deadline (Options.FlightTimeout). A Loader must return when its context ends.
 type Loader func(ctx context.Context) ([]byte, error)
 
 // Fetch returns the response for k: from a fresh entry when there is one (and
@@ -277,9 +226,18 @@ type Loader func(ctx context.Context) ([]byte, error)
 // revoked) and drops the entry, so that a later request does not get the old
 // value as a hit. refresh skips the fresh-entry check and so always reaches the
 // upstream.
+//
+// A request whose ctx ends stops waiting and gets ctx's error. The call goes on
+// for the requests still waiting on it; once none is left it is cancelled, and
+// the next request for k makes a new call: an upstream that never answers holds
+// a key (and an upstream connection) only while someone waits for it.
 func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]byte, Result, error) {
 	if !c.enabled(k.Store) {
-		body, err := load(ctx)
+		// Not shared: the request's own context ends the call, and the
+		// flight deadline bounds it all the same.
+		lctx, cancel := context.WithTimeout(ctx, c.flightTimeout())
+		defer cancel()
+		body, err := load(lctx)
 		return body, Miss, err
 	}
 	if !refresh {
@@ -294,7 +252,7 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 	if refresh {
 		fk += "!refresh"
 	}
-	ch := c.flights.DoChan(fk, func() (any, error) {
+	fr, err := c.flights.do(ctx, fk, c.flightTimeout(), func(fctx context.Context) (flightResult, error) {
 		// Check again inside the flight, as groupcache's load does: between this
 		// request's miss above and its joining the group, another flight for the
 		// same key may have finished and stored a fresh entry. Without this check,
@@ -305,32 +263,39 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 			}
 		}
 		seq := c.seq.Add(1)
-		body, err := load(context.WithoutCancel(ctx))
+		body, err := load(fctx)
 		if err == nil {
 			c.put(k, body, seq)
 			return flightResult{body: body, res: Miss}, nil
 		}
+		if errors.Is(fctx.Err(), context.Canceled) {
+			// Every waiter has gone: the failure is the cancellation's, and
+			// says nothing about the entry.
+			return flightResult{}, err
+		}
 		if !Transient(err) {
 			c.remove(k, seq)
-			return nil, err
+			return flightResult{}, err
 		}
 		if old, res := c.Get(k); res != Miss {
 			return flightResult{body: old, res: Stale}, nil
 		}
-		return nil, err
+		return flightResult{}, err
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, Miss, r.Err
-		}
-		fr := r.Val.(flightResult)
-		return fr.body, fr.res, nil
-	case <-ctx.Done():
-		// The caller gave up; the flight finishes on its own and still fills the
-		// cache for the next request.
-		return nil, Miss, ctx.Err()
+	if err != nil {
+		return nil, Miss, err
 	}
+	return fr.body, fr.res, nil
+}
+
+// Waiting returns how many requests are waiting on the upstream call in
+// progress for k (not counting refreshes), 0 when there is none: single flight
+// made observable, for diagnostics and tests.
+func (c *Cache) Waiting(k Key) int {
+	if c == nil {
+		return 0
+	}
+	return c.flights.waiting(k.flightKey())
 }
 
 // flightResult carries a body and its provenance out of a single flight.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -54,8 +55,10 @@ type envOptions struct {
 	parametersTTL  time.Duration
 	staleIfError   time.Duration
 	secretsTimeout time.Duration
+	flightTimeout  time.Duration
 	endpoint       string // default: the localaws server
 	quiet          bool   // log at INFO (the default level) instead of DEBUG
+	gate           *gate  // holds the answers to one upstream operation
 }
 
 // env is one extension server in front of one localaws server, both in process,
@@ -89,7 +92,11 @@ func awsConfig(endpoint string) aws.Config {
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	la := localaws.NewServer(localaws.Options{})
-	lts := httptest.NewServer(la)
+	var upstreamHandler http.Handler = la
+	if o.gate != nil {
+		upstreamHandler = o.gate.wrap(la)
+	}
+	lts := httptest.NewServer(upstreamHandler)
 	t.Cleanup(lts.Close)
 	if o.endpoint == "" {
 		o.endpoint = lts.URL
@@ -116,7 +123,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if !o.noCache {
 		e.cache = cache.New(cache.Options{
 			Size: o.size, SecretsTTL: o.secretsTTL, ParametersTTL: o.parametersTTL,
-			StaleIfError: o.staleIfError, Now: e.clock.Now,
+			StaleIfError: o.staleIfError, FlightTimeout: o.flightTimeout, Now: e.clock.Now,
 		})
 	}
 	up, err := upstream.New(upstream.Options{MaxConnections: 3, SecretsTimeout: o.secretsTimeout, AWSConfig: awsConfig(o.endpoint)})
@@ -162,23 +169,38 @@ func (e *env) get(t testing.TB, target string) response {
 
 func (e *env) do(t testing.TB, method, target string, headers map[string]string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, e.url+target, nil)
+	r, err := e.send(context.Background(), method, target, headers)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// getCtx sends GET target with the token under ctx, for a client that gives
+// up (cancels) or a request made from another goroutine, which must not call
+// t.Fatal.
+func (e *env) getCtx(ctx context.Context, target string) (response, error) {
+	return e.send(ctx, http.MethodGet, target, map[string]string{TokenHeader: testToken})
+}
+
+func (e *env) send(ctx context.Context, method, target string, headers map[string]string) (response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, e.url+target, nil)
+	if err != nil {
+		return response{}, err
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: body}
+	return response{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
 // seed creates secrets and parameters through localaws's seed.
@@ -231,6 +253,83 @@ func marshalJSON(t *testing.T, v any) string {
 }
 
 func secretString(s string) *string { return &s }
+
+// gate holds the answers to one upstream operation. localaws computes each
+// answer when the call arrives — so it reflects the data at that moment — and
+// the gate delivers it only once the test releases it: a call is made as slow
+// as the test needs, at the point the test chooses, without sleeping.
+type gate struct {
+	op      string        // the X-Amz-Target held
+	limit   int           // how many calls to hold; later calls pass straight through
+	held    chan struct{} // one value per call answered and now held
+	release chan struct{} // closed to deliver every held answer
+
+	mu    sync.Mutex
+	calls int
+}
+
+// newGate holds the first limit calls of op.
+func newGate(op string, limit int) *gate {
+	return &gate{op: op, limit: limit, held: make(chan struct{}, limit), release: make(chan struct{})}
+}
+
+func (g *gate) take(r *http.Request) bool {
+	if r.Header.Get("X-Amz-Target") != g.op {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls++
+	return g.calls <= g.limit
+}
+
+func (g *gate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.take(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		g.held <- struct{}{}
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+// waitFor polls cond until it holds. It fails the test only if cond never
+// holds in a time far beyond any machine's slowness: the loop waits for a
+// condition, it does not measure anything.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("gave up waiting: %s", what)
+}
+
+// recv takes one value from ch, failing the test if none ever comes.
+func recv[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("gave up waiting: %s", what)
+		var zero T
+		return zero
+	}
+}
 
 // contains reports whether the log holds s (used to prove values never appear).
 func contains(logs, s string) bool { return s != "" && strings.Contains(logs, s) }

@@ -60,6 +60,12 @@ type Options struct {
 	// SecretsTimeout and ParametersTimeout bound each SDK call, retries included;
 	// 0 means no timeout.
 	SecretsTimeout, ParametersTimeout time.Duration
+	// ResponseHeaderTimeout is how long one attempt waits for the response's
+	// headers before the transport gives up on it (and the retryer may try
+	// again); 0 means DefaultResponseHeaderTimeout. A service whose timeout is
+	// longer waits that long instead, so this never cuts a call short of the
+	// timeout its user asked for.
+	ResponseHeaderTimeout time.Duration
 	// AWSConfig is the loaded SDK configuration (region, credentials, endpoints,
 	// retryer). Its HTTPClient and Logger are replaced per service.
 	AWSConfig aws.Config
@@ -68,6 +74,12 @@ type Options struct {
 	// instead of going to stderr in the SDK's format; nil drops them.
 	Logger *slog.Logger
 }
+
+// DefaultResponseHeaderTimeout is the wait for a response's headers when
+// Options.ResponseHeaderTimeout is 0. Secrets Manager and SSM answer in
+// milliseconds; an attempt still silent after this long is not going to answer,
+// and waiting on it would hold one of the few upstream connections.
+const DefaultResponseHeaderTimeout = 30 * time.Second
 
 // Client calls Secrets Manager and SSM. It is safe for concurrent use.
 type Client struct {
@@ -79,24 +91,32 @@ type Client struct {
 // New builds the two service clients, each with its own connection-capped transport.
 func New(opts Options) (*Client, error) {
 	log := sdkLogger{opts.Logger}
+	headers := opts.ResponseHeaderTimeout
+	if headers <= 0 {
+		headers = DefaultResponseHeaderTimeout
+	}
 	return &Client{
 		secrets: secretsmanager.NewFromConfig(opts.AWSConfig, func(o *secretsmanager.Options) {
-			o.HTTPClient = httpClient(opts.MaxConnections)
+			o.HTTPClient = httpClient(opts.MaxConnections, max(headers, opts.SecretsTimeout))
 			o.Logger, o.ClientLogMode = log, 0
 		}),
 		parameters: ssm.NewFromConfig(opts.AWSConfig, func(o *ssm.Options) {
-			o.HTTPClient = httpClient(opts.MaxConnections)
+			o.HTTPClient = httpClient(opts.MaxConnections, max(headers, opts.ParametersTimeout))
 			o.Logger, o.ClientLogMode = log, 0
 		}),
 		opts: opts,
 	}, nil
 }
 
-// httpClient is the SDK's default HTTP client with connections per host capped.
-// Idle connections are kept up to the same number so that a warm function reuses
-// them instead of paying a TLS handshake per call.
-func httpClient(maxConns int) *awshttp.BuildableClient {
+// httpClient is the SDK's default HTTP client with connections per host capped
+// and a bounded wait for each response's headers. Idle connections are kept up
+// to the same number so that a warm function reuses them instead of paying a
+// TLS handshake per call. The SDK sets no response-header timeout of its own:
+// without one, an endpoint that accepts a request and never answers keeps a
+// connection busy for as long as the caller waits.
+func httpClient(maxConns int, headerTimeout time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = headerTimeout
 		if maxConns > 0 {
 			t.MaxConnsPerHost = maxConns
 			t.MaxIdleConnsPerHost = maxConns
