@@ -155,19 +155,33 @@ func (c *Cache) Get(k Key) ([]byte, Result) {
 	}
 }
 
-// Put stores body under k as fetched now, replacing any entry, and evicts the
-// least recently used entries until the bodies fit in the byte budget. A body
-// larger than the whole budget is not stored, and the entry it would replace is
-// dropped (it is outdated). Put does nothing when the store is not cached.
+// Put stores body under k as an answer asked for now, replacing any entry,
+// and evicts the least recently used entries until the bodies fit in the byte
+// budget. A body larger than the whole budget is not stored, and the entry it
+// would replace is dropped (it is outdated). Put does nothing when the store is
+// not cached.
 func (c *Cache) Put(k Key, body []byte) {
+	if c.enabled(k.Store) {
+		c.put(k, body, c.seq.Add(1))
+	}
+}
+
+// store writes everything one upstream call answered — the body for k and
+// every Also entry — under the call's seq. Every write of a fetched answer goes
+// through here, so each key's entry only ever moves to a newer answer.
+func (c *Cache) store(k Key, a Answer, seq uint64) {
+	c.put(k, a.Body, seq)
+	for _, e := range a.Also {
+		c.put(e.Key, e.Body, seq)
+	}
+}
+
+// put stores body under k unless the entry holds an answer asked for after
+// seq; it does nothing when k's store is not cached.
+func (c *Cache) put(k Key, body []byte, seq uint64) {
 	if !c.enabled(k.Store) {
 		return
 	}
-	c.put(k, body, c.seq.Add(1))
-}
-
-// put stores body under k unless the entry holds an answer asked for after seq.
-func (c *Cache) put(k Key, body []byte, seq uint64) {
 	now := c.now()
 	size := int64(len(body))
 	c.mu.Lock()
@@ -211,11 +225,27 @@ func (c *Cache) Len() int {
 	return c.lru.Len()
 }
 
-// Loader fetches a response body from the upstream. The context it receives
-// is not the requesting client's: a call may be shared by several requests, so
-// it is cancelled only when the last of them has gone, or at the flight
-// deadline (Options.FlightTimeout). A Loader must return when its context ends.
-type Loader func(ctx context.Context) ([]byte, error)
+// Loader fetches an answer from the upstream. The context it receives is not
+// the requesting client's: a call may be shared by several requests, so it is
+// cancelled only when the last of them has gone, or at the flight deadline
+// (Options.FlightTimeout). A Loader must return when its context ends.
+type Loader func(ctx context.Context) (Answer, error)
+
+// Answer is what one upstream call returned: the body for the key it was made
+// for and, in Also, the bodies it holds for other keys (each value of a batch,
+// a String parameter under the other decryption flag). The cache stores them
+// all as answers asked for when the call started, so an Also entry from a slow
+// call never replaces one a later call stored.
+type Answer struct {
+	Body []byte
+	Also []Entry
+}
+
+// Entry is one more key's body in an Answer.
+type Entry struct {
+	Key  Key
+	Body []byte
+}
 
 // Fetch returns the response for k: from a fresh entry when there is one (and
 // refresh is false), otherwise from load, which runs at most once at a time per
@@ -237,8 +267,14 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 		// flight deadline bounds it all the same.
 		lctx, cancel := context.WithTimeout(ctx, c.flightTimeout())
 		defer cancel()
-		body, err := load(lctx)
-		return body, Miss, err
+		a, err := load(lctx)
+		if err != nil {
+			return nil, Miss, err
+		}
+		if c != nil {
+			c.store(k, a, c.seq.Add(1)) // k's store is not cached; an Also entry's may be
+		}
+		return a.Body, Miss, nil
 	}
 	if !refresh {
 		if body, res := c.Get(k); res == Hit {
@@ -262,11 +298,14 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 				return flightResult{body: body, res: Hit}, nil
 			}
 		}
+		// The call's place in request order is taken before it starts: an
+		// answer asked for earlier must not replace one asked for later, even
+		// when it arrives last.
 		seq := c.seq.Add(1)
-		body, err := load(fctx)
+		a, err := load(fctx)
 		if err == nil {
-			c.put(k, body, seq)
-			return flightResult{body: body, res: Miss}, nil
+			c.store(k, a, seq)
+			return flightResult{body: a.Body, res: Miss}, nil
 		}
 		if errors.Is(fctx.Err(), context.Canceled) {
 			// Every waiter has gone: the failure is the cancellation's, and

@@ -44,9 +44,9 @@ type counter struct {
 	err   error
 }
 
-func (l *counter) load(context.Context) ([]byte, error) {
+func (l *counter) load(context.Context) (Answer, error) {
 	l.calls.Add(1)
-	return l.body, l.err
+	return Answer{Body: l.body}, l.err
 }
 
 func fetch(t *testing.T, c *Cache, k Key, refresh bool, l *counter) ([]byte, Result, error) {
@@ -276,10 +276,10 @@ func TestRefreshDoesNotJoinAPlainFlight(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	plain := make(chan []byte)
 	go func() {
-		body, _, _ := c.Fetch(context.Background(), key("s"), false, func(context.Context) ([]byte, error) {
+		body, _, _ := c.Fetch(context.Background(), key("s"), false, func(context.Context) (Answer, error) {
 			close(started)
 			<-release
-			return []byte("before rotation"), nil
+			return Answer{Body: []byte("before rotation")}, nil
 		})
 		plain <- body
 	}()
@@ -298,5 +298,43 @@ func TestRefreshDoesNotJoinAPlainFlight(t *testing.T) {
 	// refreshed one.
 	if got, res := c.Get(key("s")); res != Hit || string(got) != "after rotation" {
 		t.Errorf("entry after both calls: %q %v, want the refreshed value", got, res)
+	}
+}
+
+// TestEveryWriteKeepsRequestOrder: the entries a call writes for other keys
+// (Answer.Also) are ordered like its own: an older call's answer never
+// replaces a newer one, whichever key it lands on, and a newer call's does.
+func TestEveryWriteKeepsRequestOrder(t *testing.T) {
+	c := New(Options{Size: 10, SecretsTTL: time.Minute})
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.Fetch(context.Background(), key("batch"), false, func(context.Context) (Answer, error) {
+			close(started)
+			<-release
+			return Answer{Body: []byte("batch"), Also: []Entry{{Key: key("s"), Body: []byte("old")}}}, nil
+		})
+		done <- err
+	}()
+	<-started
+	// Asked for after the batch call started, answered before it.
+	if _, _, err := fetch(t, c, key("s"), true, &counter{body: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got, res := c.Get(key("s")); res != Hit || string(got) != "new" {
+		t.Errorf("entry after the older call's answer arrived: %q %v, want new", got, res)
+	}
+	// A call asked for later still replaces it, through Also as well.
+	if _, _, err := c.Fetch(context.Background(), key("batch"), true, func(context.Context) (Answer, error) {
+		return Answer{Body: []byte("batch"), Also: []Entry{{Key: key("s"), Body: []byte("newer")}}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Get(key("s")); string(got) != "newer" {
+		t.Errorf("entry after a newer call's answer: %q, want newer", got)
 	}
 }

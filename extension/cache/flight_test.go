@@ -18,10 +18,10 @@ func TestConcurrentMissesMakeOneCall(t *testing.T) {
 	c := New(Options{Size: 10, SecretsTTL: time.Minute})
 	release := make(chan struct{})
 	var calls atomic.Int64
-	load := func(context.Context) ([]byte, error) {
+	load := func(context.Context) (Answer, error) {
 		calls.Add(1)
 		<-release
-		return []byte("v"), nil
+		return Answer{Body: []byte("v")}, nil
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, callers)
@@ -51,11 +51,11 @@ func TestConcurrentMissesMakeOneCall(t *testing.T) {
 // blockingLoad is an upstream that never answers: it returns only when its
 // context ends, and reports that context's error on ended.
 func blockingLoad(started chan<- struct{}, ended chan<- error) Loader {
-	return func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) (Answer, error) {
 		close(started)
 		<-ctx.Done()
 		ended <- ctx.Err()
-		return nil, transientErr{true}
+		return Answer{}, transientErr{true}
 	}
 }
 
@@ -92,10 +92,10 @@ func TestCallOutlivesAWaiterWhileAnotherWaits(t *testing.T) {
 	c := New(Options{Size: 10, SecretsTTL: time.Minute})
 	release := make(chan struct{})
 	cancelled := make(chan bool, 1)
-	load := func(ctx context.Context) ([]byte, error) {
+	load := func(ctx context.Context) (Answer, error) {
 		<-release
 		cancelled <- ctx.Err() != nil
-		return []byte("v"), nil
+		return Answer{Body: []byte("v")}, nil
 	}
 	ctx, giveUp := context.WithCancel(context.Background())
 	first, second := make(chan error, 1), make(chan []byte, 1)
@@ -151,12 +151,12 @@ func TestCallEndsAtItsDeadline(t *testing.T) {
 func TestEveryCallHasADeadline(t *testing.T) {
 	for name, c := range map[string]*Cache{"default options": New(Options{Size: 10, SecretsTTL: time.Minute}), "nil cache": nil} {
 		t.Run(name, func(t *testing.T) {
-			_, _, err := c.Fetch(context.Background(), key("s"), false, func(ctx context.Context) ([]byte, error) {
+			_, _, err := c.Fetch(context.Background(), key("s"), false, func(ctx context.Context) (Answer, error) {
 				deadline, ok := ctx.Deadline()
 				if !ok || time.Until(deadline) > DefaultFlightTimeout {
-					return nil, fmt.Errorf("call deadline %v (set %v), want at most %v away", deadline, ok, DefaultFlightTimeout)
+					return Answer{}, fmt.Errorf("call deadline %v (set %v), want at most %v away", deadline, ok, DefaultFlightTimeout)
 				}
-				return []byte("v"), nil
+				return Answer{Body: []byte("v")}, nil
 			})
 			if err != nil {
 				t.Error(err)

@@ -41,7 +41,7 @@ func (s *Server) upstreamCall(call func() error) error {
 
 // secretLoader fetches and renders one GetSecretValue answer.
 func (s *Server) secretLoader(id, versionID, stage string) cache.Loader {
-	return func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) (cache.Answer, error) {
 		in := &secretsmanager.GetSecretValueInput{SecretId: &id}
 		if versionID != "" {
 			in.VersionId = &versionID
@@ -51,21 +51,22 @@ func (s *Server) secretLoader(id, versionID, stage string) cache.Loader {
 		}
 		var out *secretsmanager.GetSecretValueOutput
 		if err := s.upstreamCall(func() (err error) { out, err = s.up.GetSecretValue(ctx, in); return err }); err != nil {
-			return nil, err
+			return cache.Answer{}, err
 		}
-		return marshal(out)
+		return answer(out)
 	}
 }
 
-// batchLoader fetches and renders a BatchGetSecretValue answer, and caches each
-// value it holds as the GetSecretValue answer for that secret's name and ARN (the
-// current version: BatchGetSecretValue returns AWSCURRENT), so that a function
-// which batch-reads at init gets hits on its later single reads.
+// batchLoader fetches and renders a BatchGetSecretValue answer, and also
+// answers, for the cache, the GetSecretValue of each value it holds under that
+// secret's name and ARN (the current version: BatchGetSecretValue returns
+// AWSCURRENT), so that a function which batch-reads at init gets hits on its
+// later single reads.
 func (s *Server) batchLoader(ids []string) cache.Loader {
-	return func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) (cache.Answer, error) {
 		var out *secretsmanager.BatchGetSecretValueOutput
 		if err := s.upstreamCall(func() (err error) { out, err = s.up.BatchGetSecretValue(ctx, ids); return err }); err != nil {
-			return nil, err
+			return cache.Answer{}, err
 		}
 		b := batchBody{SecretValues: out.SecretValues, Errors: out.Errors}
 		if b.SecretValues == nil {
@@ -74,56 +75,66 @@ func (s *Server) batchLoader(ids []string) cache.Loader {
 		if b.Errors == nil {
 			b.Errors = []smtypes.APIErrorType{}
 		}
+		var a cache.Answer
 		for _, v := range b.SecretValues {
 			one, err := marshal(&secretsmanager.GetSecretValueOutput{
 				ARN: v.ARN, CreatedDate: v.CreatedDate, Name: v.Name, SecretBinary: v.SecretBinary,
 				SecretString: v.SecretString, VersionId: v.VersionId, VersionStages: v.VersionStages,
 			})
 			if err != nil {
-				return nil, err
+				return cache.Answer{}, err
 			}
 			for _, id := range []*string{v.Name, v.ARN} {
 				if id != nil && *id != "" {
-					s.cache.Put(cache.Key{Store: cache.Secrets, Op: opSecret, ID: *id}, one)
+					a.Also = append(a.Also, cache.Entry{Key: cache.Key{Store: cache.Secrets, Op: opSecret, ID: *id}, Body: one})
 				}
 			}
 		}
-		return marshal(b)
+		var err error
+		a.Body, err = marshal(b)
+		return a, err
 	}
 }
 
 // parameterLoader fetches and renders one GetParameter answer. For a String or
-// StringList the answer does not depend on withDecryption, so it is cached under
-// both keys: a prefetch (which decrypts) then also serves plain requests.
+// StringList the answer does not depend on withDecryption, so it also answers
+// the other flag's key: a prefetch (which decrypts) then also serves plain
+// requests.
 func (s *Server) parameterLoader(name string, decrypt bool) cache.Loader {
-	return func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) (cache.Answer, error) {
 		var out *ssm.GetParameterOutput
 		if err := s.upstreamCall(func() (err error) { out, err = s.up.GetParameter(ctx, name, decrypt); return err }); err != nil {
-			return nil, err
+			return cache.Answer{}, err
 		}
-		body, err := marshal(out)
+		a, err := answer(out)
 		if err != nil {
-			return nil, err
+			return cache.Answer{}, err
 		}
 		if out.Parameter != nil && out.Parameter.Type != ssmtypes.ParameterTypeSecureString {
-			s.cache.Put(cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: !decrypt}, body)
+			a.Also = []cache.Entry{{Key: cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: !decrypt}, Body: a.Body}}
 		}
-		return body, nil
+		return a, nil
 	}
 }
 
 // byPathLoader fetches every page of GetParametersByPath and renders them as one.
 func (s *Server) byPathLoader(path string, recursive, decrypt bool) cache.Loader {
-	return func(ctx context.Context) ([]byte, error) {
+	return func(ctx context.Context) (cache.Answer, error) {
 		var params []ssmtypes.Parameter
 		if err := s.upstreamCall(func() (err error) {
 			params, err = s.up.GetParametersByPath(ctx, path, recursive, decrypt)
 			return err
 		}); err != nil {
-			return nil, err
+			return cache.Answer{}, err
 		}
-		return marshal(byPathBody{Parameters: params})
+		return answer(byPathBody{Parameters: params})
 	}
+}
+
+// answer renders v as the body of an Answer with nothing else in it.
+func answer(v any) (cache.Answer, error) {
+	body, err := marshal(v)
+	return cache.Answer{Body: body}, err
 }
 
 // marshal renders a response body. Its error names the type only: a value must
