@@ -251,7 +251,8 @@ type Entry struct {
 // refresh is false), otherwise from load, which runs at most once at a time per
 // key however many requests miss together. A successful load replaces the entry.
 // When load fails with a transient error (see Transient) and an entry is still
-// inside its stale-if-error window, that entry is returned with Stale and no error.
+// inside its stale-if-error window, that entry is returned with Stale and no
+// error — except to a refresh, which always gets the upstream's error.
 // Any other failure is a definitive answer (the secret was deleted, access was
 // revoked) and drops the entry, so that a later request does not get the old
 // value as a hit. refresh skips the fresh-entry check and so always reaches the
@@ -314,6 +315,12 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 		}
 		if !Transient(err) {
 			c.remove(k, seq)
+			return flightResult{}, err
+		}
+		if refresh {
+			// A refresh is asked for because the cached value is in doubt (a
+			// database just refused the password, say): answering with that
+			// value would pass it off as fresh.
 			return flightResult{}, err
 		}
 		if old, res := c.Get(k); res != Miss {

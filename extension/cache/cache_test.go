@@ -111,7 +111,6 @@ func TestStaleIfError(t *testing.T) {
 		{name: "transient past window fails", age: 3 * time.Minute, err: transientErr{true}, wantErr: true},
 		{name: "non-transient never serves stale", age: 90 * time.Second, err: transientErr{false}, wantErr: true},
 		{name: "plain error is not transient", age: 90 * time.Second, err: errors.New("not found"), wantErr: true},
-		{name: "transient while fresh on refresh serves stale", age: 0, err: transientErr{true}, wantBody: "old", wantRes: Stale},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +118,7 @@ func TestStaleIfError(t *testing.T) {
 			c := New(Options{Size: 10, SecretsTTL: time.Minute, StaleIfError: time.Minute, Now: clock.Now})
 			c.Put(key("s"), []byte("old"))
 			clock.Advance(tt.age)
-			body, res, err := fetch(t, c, key("s"), true, &counter{err: tt.err})
+			body, res, err := fetch(t, c, key("s"), false, &counter{err: tt.err})
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("got %q %v, want an error", body, res)
@@ -128,6 +127,34 @@ func TestStaleIfError(t *testing.T) {
 			}
 			if err != nil || res != tt.wantRes || string(body) != tt.wantBody {
 				t.Fatalf("got %q %v %v, want %q %v", body, res, err, tt.wantBody, tt.wantRes)
+			}
+		})
+	}
+}
+
+// TestRefreshNeverServesStale: a refresh that fails transiently answers the
+// failure, whether the entry is fresh or inside its stale window, and leaves
+// the entry for plain reads.
+func TestRefreshNeverServesStale(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		age   time.Duration
+		plain Result // what a plain Get finds afterwards
+	}{
+		{"entry fresh", 0, Hit},
+		{"entry inside the stale window", 90 * time.Second, Stale},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			c := New(Options{Size: 10, SecretsTTL: time.Minute, StaleIfError: time.Minute, Now: clock.Now})
+			c.Put(key("s"), []byte("old"))
+			clock.Advance(tt.age)
+			body, res, err := fetch(t, c, key("s"), true, &counter{err: transientErr{true}})
+			if !Transient(err) || body != nil {
+				t.Errorf("refresh under a transient failure: %q %v %v, want the failure", body, res, err)
+			}
+			if got, res := c.Get(key("s")); res != tt.plain || string(got) != "old" {
+				t.Errorf("entry after the failed refresh: %q %v, want old %v", got, res, tt.plain)
 			}
 		})
 	}

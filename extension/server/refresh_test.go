@@ -4,11 +4,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
 // TestRefreshNowReplacesEntryOnEveryRoute: after the value changes upstream,
@@ -106,6 +109,43 @@ func TestRefreshNowReplacesEntryOnEveryRoute(t *testing.T) {
 					t.Errorf("GET %s after the refresh made %d upstream calls, want 0", tt.also, n)
 				}
 			}
+		})
+	}
+}
+
+// TestRefreshNowNeverServesStale: a function that asks for refreshNow (say,
+// after its database refused the cached password) must not get the old
+// credential back as if it were fresh. When the upstream fails transiently the
+// refresh answers that failure — whether the entry is still fresh or only
+// inside its stale-if-error window — and the entry itself stays for plain reads.
+func TestRefreshNowNeverServesStale(t *testing.T) {
+	throttled := localaws.Fault{Operation: opGSV, Code: "ThrottlingException", Count: 3}
+	serverError := localaws.Fault{Operation: opGSV, Code: "InternalServiceError", Status: 500, Count: 3}
+	tests := []struct {
+		name      string
+		age       time.Duration
+		fault     localaws.Fault
+		status    int
+		code      string
+		plainNext string // X-Cache of a plain read once the fault is spent
+	}{
+		{"throttled, entry fresh", 0, throttled, http.StatusTooManyRequests, "ThrottlingException", "hit"},
+		{"throttled, entry expired inside the stale window", 5*time.Minute + 30*time.Second, throttled, http.StatusTooManyRequests, "ThrottlingException", "miss"},
+		{"server error, entry fresh", 0, serverError, http.StatusInternalServerError, "InternalServiceError", "hit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{secretsTTL: 5 * time.Minute, staleIfError: time.Minute})
+			seedAll(t, e)
+			wantCache(t, e.get(t, secretTarget), "miss")
+			e.clock.Advance(tt.age)
+			e.aws.InjectFault(tt.fault)
+			r := e.get(t, secretTarget+"&refreshNow=true")
+			wantStatus(t, r, tt.status, tt.code)
+			if strings.Contains(string(r.body), "n3w-db-pw") {
+				t.Errorf("refreshNow under a failing upstream answered the cached value: %s", r.body)
+			}
+			wantCache(t, e.get(t, secretTarget), tt.plainNext)
 		})
 	}
 }
