@@ -49,7 +49,9 @@ func (c *Counters) Hit() {
 	}
 }
 
-// Miss records a request that had to go upstream because no usable entry existed.
+// Miss records a request that found no fresh entry (or asked for refreshNow, or
+// has no cache) and so waited on the upstream, whatever the upstream then did:
+// a request that failed is a miss too (and an Error).
 func (c *Counters) Miss() {
 	if c != nil {
 		c.misses.Add(1)
@@ -64,14 +66,16 @@ func (c *Counters) Stale() {
 	}
 }
 
-// Error records a request that ended in an error response.
+// Error records a request that ended in an error response, whether refused
+// before it reached the cache (bad query, wrong token) or failed upstream.
 func (c *Counters) Error() {
 	if c != nil {
 		c.errors.Add(1)
 	}
 }
 
-// Upstream records one call to Secrets Manager or SSM and how long it took.
+// Upstream records one call to Secrets Manager or SSM (every page and retry of
+// one operation, as one call; the prefetch's included) and how long it took.
 func (c *Counters) Upstream(d time.Duration) {
 	if c == nil {
 		return

@@ -47,6 +47,11 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// unreachable is an endpoint nothing can listen on: Linux refuses a
+// connection to port 0 at once, so, unlike a port found free and closed
+// again, no other process can be listening there by the time of the call.
+const unreachable = "http://127.0.0.1:0"
+
 // envOptions vary the extension under test.
 type envOptions struct {
 	noCache        bool

@@ -20,13 +20,27 @@ const (
 // fetch serves k from a fresh cache entry when there is one, and otherwise from
 // the loader that mk builds. The hit check comes first so that the hit path builds
 // no closure and allocates nothing; Fetch checks again under single flight.
+//
+// Every request that reaches the cache passes here, so this is where it is
+// counted: as a hit, a stale answer, or a miss — and a miss whatever the
+// upstream then did, a failure included (ServeHTTP counts the error as well).
 func (s *Server) fetch(ctx context.Context, k cache.Key, refresh bool, mk func() cache.Loader) ([]byte, cache.Result, error) {
 	if !refresh {
 		if body, res := s.cache.Get(k); res == cache.Hit {
+			s.metrics.Hit()
 			return body, cache.Hit, nil
 		}
 	}
-	return s.cache.Fetch(ctx, k, refresh, mk())
+	body, res, err := s.cache.Fetch(ctx, k, refresh, mk())
+	switch res {
+	case cache.Hit: // another request's call stored the entry just in time
+		s.metrics.Hit()
+	case cache.Stale:
+		s.metrics.Stale()
+	default:
+		s.metrics.Miss()
+	}
+	return body, res, err
 }
 
 // getSecret answers /secretsmanager/get and, with pathID set from the escaped

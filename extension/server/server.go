@@ -166,14 +166,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r.Context(), rt, status, res, start, err)
 		return
 	}
-	switch res {
-	case cache.Hit:
-		s.metrics.Hit()
-	case cache.Stale:
-		s.metrics.Stale()
-	default:
-		s.metrics.Miss()
-	}
 	h := w.Header()
 	h[headerContentType] = s.hdrJSON
 	h[headerCache] = s.cacheHeader(res)
