@@ -217,26 +217,42 @@ func TestMissingToken(t *testing.T) {
 	}
 }
 
-// FuzzFromEnv feeds arbitrary values to every variable: FromEnv must not panic,
-// must return either a usable configuration within the documented ranges or an
-// error, and must never echo the token.
+// FuzzFromEnv feeds arbitrary values to every variable, the token and the
+// variable that carries it included: FromEnv must not panic, must return
+// either a usable configuration within the documented ranges (holding exactly
+// that token) or an error, and must never echo the token. The token carries a
+// marker so that "echoed" cannot be confused with a short token that happens
+// to occur in the error's own words.
 func FuzzFromEnv(f *testing.F) {
-	f.Add("true", "1000", "2773", "3", "INFO", "300", "0", "a,b", "300")
-	f.Add("FALSE", "-1", "0", "0", "none", "3601", "-1", ",", "x")
-	f.Add("", "", "", "", "", "", "", "", "")
-	f.Fuzz(func(t *testing.T, enabled, size, port, conns, level, ttl, timeout, list, stale string) {
-		m := withToken(map[string]string{
+	f.Add("true", "1000", "2773", "3", "INFO", "300", "0", "a,b", "300", "IQoJb3JpZ2luX2Vj", uint8(0))
+	f.Add("FALSE", "-1", "0", "0", "none", "3601", "-1", ",", "x", "with space\tand tab", uint8(1))
+	f.Add("", "", "", "", "", "", "", "", "", "", uint8(2))
+	f.Add("maybe", "x", "70000", "-3", "TRACE", "5m", "1.5", "a,,b", "-1", " leading and trailing ", uint8(2))
+	tokenVars := []string{EnvSessionToken, EnvContainerAuthToken, EnvToken}
+	f.Fuzz(func(t *testing.T, enabled, size, port, conns, level, ttl, timeout, list, stale, tokenPart string, which uint8) {
+		token := "tok-SECRET-" + tokenPart
+		m := map[string]string{
 			EnvCacheEnabled: enabled, EnvCacheSize: size, EnvHTTPPort: port,
 			EnvMaxConnections: conns, EnvLogLevel: level, EnvSecretsTTL: ttl,
 			EnvParametersTTL: ttl, EnvSecretsTimeout: timeout, EnvParametersTimeout: timeout,
 			EnvPrefetchSecrets: list, EnvPrefetchParameters: list, EnvStaleIfError: stale,
-		})
+			tokenVars[int(which)%len(tokenVars)]: token,
+		}
 		c, err := FromEnv(env(m))
 		if err != nil {
-			if strings.Contains(err.Error(), testToken) {
+			echoedByAnother := false // another variable's value may legitimately hold it
+			for k, v := range m {
+				if k != tokenVars[int(which)%len(tokenVars)] && strings.Contains(v, token) {
+					echoedByAnother = true
+				}
+			}
+			if !echoedByAnother && strings.Contains(err.Error(), token) {
 				t.Fatalf("error reveals the token: %v", err)
 			}
 			return
+		}
+		if c.Token != token {
+			t.Fatalf("Token = %q, want the one set in %s", c.Token, tokenVars[int(which)%len(tokenVars)])
 		}
 		if c.CacheSize < 0 || c.HTTPPort < 1 || c.HTTPPort > 65535 || c.MaxConnections < 1 ||
 			c.SecretsTTL < 0 || c.SecretsTTL > MaxTTL || c.ParametersTTL < 0 || c.ParametersTTL > MaxTTL ||

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
@@ -120,20 +121,27 @@ func TestCacheDisabledBypasses(t *testing.T) {
 	}
 }
 
+// TestConcurrentMissesMakeOneUpstreamCall holds the upstream's answer until
+// every request is waiting on the one call, so that none of them can be served
+// by the entry it stores: each must have joined the call.
 func TestConcurrentMissesMakeOneUpstreamCall(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	const requests = 100
+	g := newGate(opGSV, 1)
+	e := newEnv(t, envOptions{gate: g})
 	seedAll(t, e)
-	// Slow the one call down so that the requests really overlap.
-	e.aws.InjectFault(localaws.Fault{Operation: opGSV, LatencyMs: 200})
 	var wg sync.WaitGroup
-	results := make([]response, 100)
+	results := make([]response, requests)
+	errs := make([]error, requests)
 	for i := range results {
-		wg.Go(func() { results[i] = e.get(t, "/secretsmanager/get?secretId=app/db") })
+		wg.Go(func() { results[i], errs[i] = e.getCtx(t.Context(), "/secretsmanager/get?secretId=app/db") })
 	}
+	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: "app/db"}
+	waitFor(t, "every request waiting on one call", func() bool { return e.cache.Waiting(k) == requests })
+	close(g.release)
 	wg.Wait()
-	for _, r := range results {
-		if r.status != http.StatusOK || !strings.Contains(string(r.body), "n3w-db-pw") {
-			t.Fatalf("concurrent request: %d %s", r.status, r.body)
+	for i, r := range results {
+		if errs[i] != nil || r.status != http.StatusOK || r.header.Get("X-Cache") != "miss" || !strings.Contains(string(r.body), "n3w-db-pw") {
+			t.Fatalf("concurrent request: %d %q %s %v, want the shared call's answer", r.status, r.header.Get("X-Cache"), r.body, errs[i])
 		}
 	}
 	if n := e.calls(opGSV); n != 1 {
