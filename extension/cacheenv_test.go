@@ -39,8 +39,7 @@ func TestCacheVariablesTurnCachingOff(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			p := start(t, env)
-			p.waitHealthy(t)
+			p := startStandalone(t, env)
 
 			for _, r := range []struct {
 				target, op string

@@ -24,8 +24,7 @@ import (
 func TestListensOnLoopbackOnly(t *testing.T) {
 	t.Parallel()
 	_, endpoint := startLocalaws(t, demoSeed())
-	p := start(t, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
-	p.waitHealthy(t)
+	p := startStandalone(t, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
 	_, port, _ := net.SplitHostPort(p.addr)
 
 	if code, body, _ := p.get(t, "/ping", ""); code != http.StatusOK || body != "healthy" {

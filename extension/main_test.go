@@ -85,6 +85,9 @@ func startLocalaws(t *testing.T, seed localaws.Seed) (*localaws.Server, string) 
 	return la, srv.URL
 }
 
+// freePort returns a loopback port that was free a moment ago. Another
+// process may take it before the extension binds it: tests that start the
+// extension on it go through startStandalone or retry on lostPort.
 func freePort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -135,8 +138,8 @@ func (p *proc) wait(t *testing.T) int {
 	select {
 	case <-p.done:
 		return p.exitCode
-	case <-time.After(15 * time.Second):
-		t.Fatal("extension did not exit")
+	case <-time.After(30 * time.Second):
+		t.Fatal("extension did not exit in 30s")
 		return -1
 	}
 }
@@ -147,10 +150,59 @@ func (p *proc) stop(t *testing.T) int {
 	return p.wait(t)
 }
 
+// portRetries is how many ports a test tries before it gives up: each try
+// fails only if another process took the port in the moment after it was
+// found free.
+const portRetries = 5
+
+// lostPort reports whether p has exited because its port was taken between
+// freePort and its bind. It waits for p to exit.
+func (p *proc) lostPort(t *testing.T) bool {
+	t.Helper()
+	p.wait(t)
+	return p.exitCode != 0 && strings.Contains(p.stderr.String(), "address already in use")
+}
+
+// startStandalone runs the binary standalone, as start does, and returns once
+// it is serving: its log says it has bound its port (the INFO line every
+// standalone start writes), and /ping answers. The log line, not /ping alone,
+// proves the port is this process's: another extension that took the port
+// would answer /ping too.
+func startStandalone(t *testing.T, env map[string]string) *proc {
+	t.Helper()
+	for try := 1; ; try++ {
+		p := start(t, env)
+		if p.waitServing(t) {
+			p.waitHealthy(t)
+			return p
+		}
+		if !p.lostPort(t) || try == portRetries {
+			t.Fatalf("extension exited with %d before serving:\n%s", p.exitCode, p.stderr)
+		}
+	}
+}
+
+// waitServing waits until p logs that it is serving (true) or exits (false).
+func (p *proc) waitServing(t *testing.T) bool {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if strings.Contains(p.stderr.String(), "serving standalone") {
+			return true
+		}
+		select {
+		case <-p.done:
+			return strings.Contains(p.stderr.String(), "serving standalone")
+		default:
+		}
+	}
+	t.Fatal("extension neither served nor exited in 30s")
+	return false
+}
+
 // waitHealthy polls /ping until it answers 200 or the process exits.
 func (p *proc) waitHealthy(t *testing.T) {
 	t.Helper()
-	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		select {
 		case <-p.done:
 			t.Fatalf("extension exited with %d before it was healthy", p.exitCode)
@@ -160,7 +212,7 @@ func (p *proc) waitHealthy(t *testing.T) {
 			return
 		}
 	}
-	t.Fatal("extension not healthy in 15s")
+	t.Fatal("extension not healthy in 30s")
 }
 
 // get sends GET path with the token header (when token is not empty).
@@ -173,7 +225,7 @@ func (p *proc) get(t *testing.T, path, token string) (int, string, http.Header) 
 	if token != "" {
 		req.Header.Set("X-Aws-Parameters-Secrets-Token", token)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
 	if err != nil {

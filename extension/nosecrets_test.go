@@ -38,14 +38,13 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 					{Name: "/demo/nested/plain", Type: "String", Value: plainParam},
 				},
 			})
-			p := start(t, map[string]string{
+			p := startStandalone(t, map[string]string{
 				"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken,
 				"AWS_LAMBDA_LOG_FORMAT":                            format,
 				"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL":           "DEBUG",
 				"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS":    "demo/db,demo/bin",
 				"PARAMETERS_SECRETS_EXTENSION_PREFETCH_PARAMETERS": "/demo/secure",
 			})
-			p.waitHealthy(t)
 
 			reads := []struct {
 				path     string

@@ -52,32 +52,17 @@ func TestUnderEmulator(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			la, endpoint := startLocalaws(t, demoSeed())
-			port, err := lambdatest.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := lambdatest.StartTest(t, lambdatest.Options{
-				Bootstrap: bootstrap,
-				Opt:       opt,
-				Env: append([]string{
-					"AWS_ENDPOINT_URL=" + endpoint,
-					"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=" + strconv.Itoa(port),
-					"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS=demo/db",
-				}, tc.env...),
+			f, got := invokeOnFreePort(t, func(port int) lambdatest.Options {
+				return lambdatest.Options{
+					Bootstrap: bootstrap,
+					Opt:       opt,
+					Env: append([]string{
+						"AWS_ENDPOINT_URL=" + endpoint,
+						"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=" + strconv.Itoa(port),
+						"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS=demo/db",
+					}, tc.env...),
+				}
 			})
-			out, err := f.Invoke(context.Background(), []byte(`{}`))
-			if err != nil {
-				t.Fatalf("invoke: %v\n%s", err, f.Logs())
-			}
-			var got map[string]struct {
-				Status   int
-				Cache    string
-				Username string
-				Err      string
-			}
-			if err := json.Unmarshal(out, &got); err != nil {
-				t.Fatalf("response %s: %v", out, err)
-			}
 			if r := got["init"]; r.Status != 200 || r.Username != "app" {
 				t.Errorf("read during function init = %+v, want 200 with the value", r)
 			}
@@ -102,5 +87,38 @@ func TestUnderEmulator(t *testing.T) {
 				t.Errorf("logs reveal a secret or the token:\n%s", logs)
 			}
 		})
+	}
+}
+
+// readerReads is the reader function's answer: how each of its reads went.
+type readerReads map[string]struct {
+	Status   int
+	Cache    string
+	Username string
+	Err      string
+}
+
+// invokeOnFreePort starts the function with the extension on a port that was
+// free a moment ago and invokes it once. The emulator starts the extension only
+// at that first invoke, so another process may have taken the port by then; the
+// extension then fails its init saying so, and the function is started again
+// on another port.
+func invokeOnFreePort(t *testing.T, opts func(port int) lambdatest.Options) (*lambdatest.Function, readerReads) {
+	t.Helper()
+	for try := 1; ; try++ {
+		port, err := lambdatest.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := lambdatest.StartTest(t, opts(port))
+		out, err := f.Invoke(context.Background(), []byte(`{}`))
+		var got readerReads
+		if err == nil && json.Unmarshal(out, &got) == nil && got["init"].Status != 0 {
+			return f, got
+		}
+		f.Close() // the log is complete once the function is closed
+		if !strings.Contains(f.Logs(), "address already in use") || try == portRetries {
+			t.Fatalf("invoke: %s %v\n%s", out, err, f.Logs())
+		}
 	}
 }

@@ -16,33 +16,41 @@ import (
 	"github.com/paramsecrets/paramsecrets/extension/lifecycle/lifecycletest"
 )
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
+// listener binds a loopback port the kernel picks and hands it to the code
+// under test, so no other process can take the port in between.
+func listener(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }
 
-func pingHandler() http.Handler {
+// handler answers /ping, and /hold: a request that signals its arrival on
+// arrived and then stays open until release is closed (answering "done") or
+// its client goes away — an open request a shutdown has to deal with.
+func handler(arrived chan<- struct{}, release <-chan struct{}) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ping", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "healthy") })
-	// /hang never answers until the client goes away: a stuck request that a
-	// shutdown must not wait for beyond its deadline.
-	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/hold", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
-		<-r.Context().Done()
+		arrived <- struct{}{}
+		select {
+		case <-release:
+			io.WriteString(w, "done")
+		case <-r.Context().Done():
+		}
 	})
 	return mux
 }
 
+func pingHandler() http.Handler { return handler(nil, nil) }
+
 func get(addr, path string) (string, error) {
-	c := &http.Client{Timeout: 2 * time.Second}
+	c := &http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Get("http://" + addr + path)
 	if err != nil {
 		return "", err
@@ -50,6 +58,42 @@ func get(addr, path string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// hold opens a /hold request and returns once the server has it; the body
+// read (or the error) arrives on the returned channel when the request ends.
+// Its client never gives up, so only the server can end the request.
+func hold(t *testing.T, addr string, arrived <-chan struct{}) <-chan string {
+	t.Helper()
+	ended := make(chan string, 1)
+	go func() {
+		var body []byte
+		resp, err := http.Get("http://" + addr + "/hold")
+		if err == nil {
+			body, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err != nil {
+			body = []byte("error: " + err.Error())
+		}
+		ended <- string(body)
+	}()
+	recv(t, arrived, "the request to reach the server")
+	return ended
+}
+
+// recv takes one value from ch, failing the test if none comes in a time far
+// beyond any machine's slowness.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("gave up waiting: %s", what)
+		var zero T
+		return zero
+	}
 }
 
 func TestEventsFor(t *testing.T) {
@@ -124,11 +168,12 @@ func TestRegisterRefused(t *testing.T) {
 
 // TestRunExtension walks one lifecycle: the server answers by the time register
 // arrives, the prefetch is done before the first /event/next, an INVOKE leads to
-// another /event/next, and SHUTDOWN flushes and returns before its deadline even
-// with a request still open.
+// another /event/next, and SHUTDOWN flushes and returns. The deadline is an
+// hour away: returning at all proves the extension does not idle until it.
 func TestRunExtension(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	ln := listener(t)
+	addr := ln.Addr().String()
 	var servingAtRegister, prefetched, prefetchedAtFirstNext, flushed atomic.Bool
 	api := lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{
 		OnRegister: func() {
@@ -146,7 +191,7 @@ func TestRunExtension(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- lifecycle.RunExtension(context.Background(), lifecycle.NewClient(api.Addr(), "paramsecrets"), []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}, lifecycle.Options{
-			Addr:     addr,
+			Listener: ln,
 			Handler:  pingHandler(),
 			Prefetch: func(context.Context) error { prefetched.Store(true); return nil },
 			Flush:    func() { flushed.Store(true) },
@@ -155,30 +200,9 @@ func TestRunExtension(t *testing.T) {
 
 	// Wait for the second /event/next: the INVOKE was handled.
 	waitFor(t, func() bool { return len(api.NextIDs()) >= 2 })
-	// Open a request that never finishes, then shut down.
-	hung := make(chan struct{})
-	go func() {
-		resp, err := http.Get("http://" + addr + "/hang")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		close(hung)
-	}()
-	waitFor(t, func() bool { _, err := get(addr, "/ping"); return err == nil })
-	deadline := time.Now().Add(1500 * time.Millisecond)
-	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, ShutdownReason: "spindown", DeadlineMs: deadline.UnixMilli()})
-
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("RunExtension: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("RunExtension did not return after SHUTDOWN")
-	}
-	if returned := time.Now(); returned.After(deadline) {
-		t.Errorf("returned %v after the SHUTDOWN deadline", returned.Sub(deadline))
+	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, ShutdownReason: "spindown", DeadlineMs: time.Now().Add(time.Hour).UnixMilli()})
+	if err := recv(t, done, "RunExtension to return after SHUTDOWN"); err != nil {
+		t.Fatalf("RunExtension: %v", err)
 	}
 	if !servingAtRegister.Load() {
 		t.Error("the server did not answer /ping when register arrived")
@@ -192,11 +216,73 @@ func TestRunExtension(t *testing.T) {
 	if _, err := get(addr, "/ping"); err == nil {
 		t.Error("the server still answers after SHUTDOWN")
 	}
-	<-hung
 	for _, id := range api.NextIDs() {
 		if id != lifecycletest.ExtensionID {
 			t.Errorf("/event/next sent identifier %q, want %q", id, lifecycletest.ExtensionID)
 		}
+	}
+}
+
+// TestShutdownAtTheDeadlineCutsAnOpenRequest: a request that would never end
+// does not hold the extension past the SHUTDOWN deadline. With the deadline
+// already at hand (inside the margin kept back from it), the metrics are
+// flushed, the open request is cut, and RunExtension returns — it waits for
+// nothing, so returning at all shows that the deadline, not the request,
+// decided.
+func TestShutdownAtTheDeadlineCutsAnOpenRequest(t *testing.T) {
+	t.Parallel()
+	ln := listener(t)
+	arrived := make(chan struct{}, 1)
+	var flushed atomic.Bool
+	api := lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{})
+	done := make(chan error, 1)
+	go func() {
+		done <- lifecycle.RunExtension(context.Background(), lifecycle.NewClient(api.Addr(), "paramsecrets"), []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}, lifecycle.Options{
+			Listener: ln, Handler: handler(arrived, nil), Flush: func() { flushed.Store(true) },
+		})
+	}()
+	waitFor(t, func() bool { return len(api.NextIDs()) >= 1 })
+	ended := hold(t, ln.Addr().String(), arrived)
+	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, ShutdownReason: "timeout", DeadlineMs: time.Now().UnixMilli()})
+	if err := recv(t, done, "RunExtension to return at the deadline"); err != nil {
+		t.Fatalf("RunExtension: %v", err)
+	}
+	if !flushed.Load() {
+		t.Error("metrics were not flushed at SHUTDOWN")
+	}
+	if body := recv(t, ended, "the open request to be cut"); body == "done" {
+		t.Errorf("the open request completed (%q); want it cut at the deadline", body)
+	}
+}
+
+// TestShutdownLetsAnOpenRequestFinish: before its deadline, SHUTDOWN stops
+// taking requests but lets one already open finish with its full answer.
+func TestShutdownLetsAnOpenRequestFinish(t *testing.T) {
+	t.Parallel()
+	ln := listener(t)
+	addr := ln.Addr().String()
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	flushing := make(chan struct{})
+	api := lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{})
+	done := make(chan error, 1)
+	go func() {
+		done <- lifecycle.RunExtension(context.Background(), lifecycle.NewClient(api.Addr(), "paramsecrets"), []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}, lifecycle.Options{
+			Listener: ln, Handler: handler(arrived, release), Flush: func() { close(flushing) },
+		})
+	}()
+	waitFor(t, func() bool { return len(api.NextIDs()) >= 1 })
+	ended := hold(t, addr, arrived)
+	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, ShutdownReason: "spindown", DeadlineMs: time.Now().Add(time.Hour).UnixMilli()})
+	recv(t, flushing, "the flush at SHUTDOWN")
+	// Once new connections are refused, the graceful stop is under way and
+	// waiting for the open request.
+	waitFor(t, func() bool { _, err := get(addr, "/ping"); return err != nil })
+	close(release)
+	if body := recv(t, ended, "the open request to finish"); body != "done" {
+		t.Errorf("open request during SHUTDOWN answered %q, want its full answer", body)
+	}
+	if err := recv(t, done, "RunExtension to return once the request finished"); err != nil {
+		t.Fatalf("RunExtension: %v", err)
 	}
 }
 
@@ -250,15 +336,11 @@ func TestNextFailureReportsExitError(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- lifecycle.RunExtension(context.Background(), lifecycle.NewClient(api.Addr(), "paramsecrets"), []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown},
-			lifecycle.Options{Addr: freeAddr(t), Handler: pingHandler()})
+			lifecycle.Options{Listener: listener(t), Handler: pingHandler()})
 	}()
-	select {
-	case err := <-done:
-		if apiErr, ok := lifecycle.IsAPIError(err); !ok || apiErr.Status != http.StatusInternalServerError {
-			t.Fatalf("want the 500 from /event/next, got %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("RunExtension did not return when /event/next failed")
+	err := recv(t, done, "RunExtension to return when /event/next failed")
+	if apiErr, ok := lifecycle.IsAPIError(err); !ok || apiErr.Status != http.StatusInternalServerError {
+		t.Fatalf("want the 500 from /event/next, got %v", err)
 	}
 	exitErrs := api.ExitErrors()
 	if len(exitErrs) != 1 || exitErrs[0].HeaderType != lifecycle.ErrorTypeRuntimeAPI || exitErrs[0].ID != lifecycletest.ExtensionID {
@@ -268,12 +350,13 @@ func TestNextFailureReportsExitError(t *testing.T) {
 
 func TestRunStandalone(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	ln := listener(t)
+	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	var flushed, prefetched atomic.Bool
 	done := make(chan error, 1)
 	go func() {
-		done <- lifecycle.RunStandalone(ctx, lifecycle.Options{Addr: addr, Handler: pingHandler(),
+		done <- lifecycle.RunStandalone(ctx, lifecycle.Options{Listener: ln, Handler: pingHandler(),
 			Prefetch: func(context.Context) error { prefetched.Store(true); return errors.New("demo/db: not found") },
 			Flush:    func() { flushed.Store(true) }})
 	}()
@@ -291,12 +374,12 @@ func TestRunStandalone(t *testing.T) {
 // time, so a slow machine does not fail it.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
 		}
 	}
-	t.Fatal("condition not met in 10s")
+	t.Fatal("condition not met in 30s")
 }
 
 // TestRunExtensionSignal: a cancelled context (SIGTERM from an emulator or a
@@ -310,17 +393,12 @@ func TestRunExtensionSignal(t *testing.T) {
 	go func() {
 		done <- lifecycle.RunExtension(ctx, lifecycle.NewClient(api.Addr(), "paramsecrets"),
 			[]lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown},
-			lifecycle.Options{Addr: freeAddr(t), Handler: pingHandler(), Flush: func() { flushed.Store(true) }})
+			lifecycle.Options{Listener: listener(t), Handler: pingHandler(), Flush: func() { flushed.Store(true) }})
 	}()
 	waitFor(t, func() bool { return len(api.NextIDs()) >= 1 })
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("RunExtension after cancel: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("RunExtension did not return after its context was cancelled")
+	if err := recv(t, done, "RunExtension to return after its context was cancelled"); err != nil {
+		t.Fatalf("RunExtension after cancel: %v", err)
 	}
 	if !flushed.Load() {
 		t.Error("metrics not flushed on cancellation")

@@ -15,8 +15,12 @@ import (
 type Options struct {
 	// Addr is the listen address, 127.0.0.1:PORT (loopback only: the API is for
 	// the function in the same execution environment, never the network).
-	Addr    string
-	Handler http.Handler
+	Addr string
+	// Listener, when set, is served instead of listening on Addr: the caller
+	// has bound it (a test on a port the kernel picked, say). It is closed
+	// when the server stops.
+	Listener net.Listener
+	Handler  http.Handler
 	// Prefetch warms the cache. Its error is logged, not fatal: every id it
 	// failed on is still served, just fetched on first use.
 	Prefetch func(context.Context) error
@@ -58,9 +62,8 @@ const standaloneGrace = 5 * time.Second
 // of timing out.
 func RunExtension(ctx context.Context, c *Client, events []EventType, o Options) error {
 	log := logger(o)
-	ln, err := net.Listen("tcp", o.Addr)
+	ln, err := listen(o)
 	if err != nil {
-		err = fmt.Errorf("listen on %s: %w", o.Addr, err)
 		return ReportInitError(ctx, c, events, ErrorTypeListen, err)
 	}
 	srv := newServer(o)
@@ -165,9 +168,9 @@ func ReportInitError(ctx context.Context, c *Client, events []EventType, errorTy
 // for local development outside Lambda.
 func RunStandalone(ctx context.Context, o Options) error {
 	log := logger(o)
-	ln, err := net.Listen("tcp", o.Addr)
+	ln, err := listen(o)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+		return err
 	}
 	srv := newServer(o)
 	served := serve(srv, ln)
@@ -187,6 +190,18 @@ func logger(o Options) *slog.Logger {
 		return o.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// listen returns o.Listener, or else a listener bound to o.Addr.
+func listen(o Options) (net.Listener, error) {
+	if o.Listener != nil {
+		return o.Listener, nil
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	return ln, nil
 }
 
 func newServer(o Options) *http.Server {

@@ -158,12 +158,9 @@ func TestEndpointsFollowEnvironment(t *testing.T) {
 
 func TestErrorTranslation(t *testing.T) {
 	la, url, _ := startLocal(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "http://" + ln.Addr().String()
-	ln.Close()
+	// Linux refuses a connection to port 0 at once: unlike a port found free
+	// and closed again, nothing can be listening there.
+	const closedURL = "http://127.0.0.1:0"
 	tests := []struct {
 		name      string
 		endpoint  string
@@ -369,8 +366,9 @@ func headerTimeout(t *testing.T, hc aws.HTTPClient) time.Duration {
 
 // TestSilentUpstreamTimesOut: with no timeout configured, an endpoint that
 // takes a request and never answers (an hour of injected latency) ends in a
-// timeout once every attempt has waited out the response-header timeout, and
-// the next call, once the endpoint answers again, succeeds.
+// timeout once every attempt has waited out the response-header timeout.
+// (That a later request succeeds once the upstream answers again is the
+// server's TestStuckCalls… tests'.)
 func TestSilentUpstreamTimesOut(t *testing.T) {
 	la, url, _ := startLocal(t)
 	la.InjectFault(localaws.Fault{Operation: "secretsmanager.GetSecretValue", LatencyMs: 3_600_000, Count: 3})
@@ -382,8 +380,5 @@ func TestSilentUpstreamTimesOut(t *testing.T) {
 	}
 	if n := la.Stats()["secretsmanager.GetSecretValue"]; n != 3 {
 		t.Errorf("GetSecretValue attempts = %d, want 3 (each silent attempt retried)", n)
-	}
-	if _, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")}); err != nil {
-		t.Errorf("call after the endpoint recovered: %v", err)
 	}
 }
