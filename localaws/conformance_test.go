@@ -42,6 +42,7 @@ func runConformance(t *testing.T, tg target) {
 		{"ListVersionIDs", testListVersionIDs},
 		{"BatchGet", testBatchGet},
 		{"RandomPassword", testRandomPassword},
+		{"RotationFields", testRotationFields},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
