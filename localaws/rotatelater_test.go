@@ -246,3 +246,37 @@ func TestRotateLaterDuringARotation(t *testing.T) {
 		t.Errorf("the function was invoked for a refused test")
 	}
 }
+
+// TestRotateLaterAfterARotation: after a rotation AWSPENDING may stay on the
+// AWSCURRENT version (the templates' finishSecret moves AWSCURRENT only);
+// that is no unfinished rotation, so the test runs, and afterwards no
+// version carries AWSPENDING and no version was added.
+func TestRotateLaterAfterARotation(t *testing.T) {
+	t.Parallel()
+	c, r, _ := rotationSetup(t)
+	out, err := c.RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db"), RotationLambdaARN: aws.String(rotatorARN)})
+	if err != nil {
+		t.Fatalf("RotateSecret: %v", err)
+	}
+	if m := stages(t, c, "db"); !hasStage(m, aws.ToString(out.VersionId), "AWSPENDING") {
+		t.Fatalf("stages after the rotation: %v, want AWSPENDING with AWSCURRENT", m)
+	}
+	before, value := allVersions(t, c, "db"), current(t, c, "db")
+	if _, err := c.RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{SecretId: aws.String("db"), RotateImmediately: aws.Bool(false)}); err != nil {
+		t.Fatalf("RotateSecret(RotateImmediately=false): %v", err)
+	}
+	if steps := r.steps(); !slices.Equal(steps, []string{"createSecret", "setSecret", "testSecret", "finishSecret", "testSecret"}) {
+		t.Errorf("steps = %v, want the rotation's four then testSecret", steps)
+	}
+	if got := allVersions(t, c, "db"); !slices.Equal(got, before) {
+		t.Errorf("versions = %v, want %v", got, before)
+	}
+	for id, st := range stages(t, c, "db") {
+		if slices.Contains(st, "AWSPENDING") {
+			t.Errorf("AWSPENDING left on %s", id)
+		}
+	}
+	if v := current(t, c, "db"); v != value {
+		t.Errorf("AWSCURRENT value changed")
+	}
+}

@@ -43,6 +43,7 @@ type rotateSecretOutput struct {
 // has no background, so the caller makes that reattempt: RotateSecret with
 // the same ClientRequestToken resumes the rotation from createSecret (every
 // step is idempotent by contract). Any other token gets the error.
+// RotateImmediately=false runs the configuration test instead (testRotation).
 func (s *Store) rotateSecret(ctx context.Context, in *rotateSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
