@@ -46,7 +46,9 @@ func runConformance(t *testing.T, tg target) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+			if tg.parallel {
+				t.Parallel()
+			}
 			tc.run(t, tg, tg.newClient(t))
 		})
 	}
