@@ -42,10 +42,13 @@ func runConformance(t *testing.T, tg target) {
 		{"ListVersionIDs", testListVersionIDs},
 		{"BatchGet", testBatchGet},
 		{"RandomPassword", testRandomPassword},
+		{"RotationFields", testRotationFields},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+			if tg.parallel {
+				t.Parallel()
+			}
 			tc.run(t, tg, tg.newClient(t))
 		})
 	}

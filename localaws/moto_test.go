@@ -27,6 +27,7 @@ var motoDeviations = map[string]string{
 	"create-both-values":             "moto accepts SecretString and SecretBinary together (AWS: InvalidParameterException)",
 	"name-too-long":                  "moto accepts names over 512 characters (AWS: ValidationException)",
 	"value-too-large":                "moto accepts values over 65,536 bytes (AWS: ValidationException)",
+	"rotation-both-schedules":        "moto does not check RotationRules (AWS: InvalidParameterException for AutomaticallyAfterDays with ScheduleExpression)",
 }
 
 // TestConformanceMoto runs the same suite against moto_server when it is

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -24,9 +26,14 @@ type world struct {
 
 // newWorld starts a localaws for t and seeds it: demo/<rotator> secrets for
 // users prefix+"app" and prefix+"reporter", the master secrets and the
-// parameter. prefix must be unique among the package's tests.
+// parameter. prefix must be unique among the package's tests; a few random
+// characters are added to it, because the databases outlive a test (with
+// -count=2 it runs twice against them) and the users must be new each time.
 func newWorld(t *testing.T, prefix string) *world {
 	t.Helper()
+	run := make([]byte, 4)
+	_, _ = rand.Read(run)
+	prefix += hex.EncodeToString(run) + "_"
 	c, err := sandbox.StartCloud(nil)
 	if err != nil {
 		t.Fatal(err)

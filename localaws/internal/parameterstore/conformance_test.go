@@ -24,9 +24,9 @@ type conformanceCase struct {
 // moto_server (moto_test.go); localaws/README.md explains the deviations.
 var conformanceCases = []conformanceCase{
 	{"put-get", func(t *testing.T, c *ssm.Client, p string) {
-		mustPut(t, c, p+"/a", "v", types.ParameterTypeString)
+		v := mustPut(t, c, p+"/a", "v", types.ParameterTypeString)
 		got := mustGet(t, c, p+"/a", false)
-		if aws.ToString(got.Value) != "v" || got.Version != 1 || got.Type != types.ParameterTypeString ||
+		if aws.ToString(got.Value) != "v" || got.Version != v || got.Type != types.ParameterTypeString ||
 			aws.ToString(got.DataType) != "text" || aws.ToString(got.ARN) != "arn:aws:ssm:us-east-1:123456789012:parameter"+p+"/a" {
 			t.Fatalf("got %+v", got)
 		}
@@ -37,17 +37,18 @@ var conformanceCases = []conformanceCase{
 		wantCode(t, err, "ParameterAlreadyExists")
 	}},
 	{"versions", func(t *testing.T, c *ssm.Client, p string) {
+		var vs []int64
 		for _, v := range []string{"1", "2", "3"} {
-			mustPut(t, c, p+"/a", v, types.ParameterTypeString)
+			vs = append(vs, mustPut(t, c, p+"/a", v, types.ParameterTypeString))
 		}
-		got := mustGet(t, c, p+"/a:1", false)
-		if aws.ToString(got.Value) != "1" || got.Version != 1 || aws.ToString(got.Name) != p+"/a" {
+		got := mustGet(t, c, fmt.Sprintf("%s/a:%d", p, vs[0]), false)
+		if aws.ToString(got.Value) != "1" || got.Version != vs[0] || aws.ToString(got.Name) != p+"/a" {
 			t.Fatalf("got %+v", got)
 		}
-		if got := mustGet(t, c, p+"/a", false); got.Version != 3 {
-			t.Fatalf("latest version = %d, want 3", got.Version)
+		if got := mustGet(t, c, p+"/a", false); got.Version != vs[2] {
+			t.Fatalf("latest version = %d, want %d", got.Version, vs[2])
 		}
-		_, err := c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(p + "/a:9")})
+		_, err := c.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String(fmt.Sprintf("%s/a:%d", p, vs[2]+6))})
 		wantCode(t, err, "ParameterVersionNotFound")
 	}},
 	{"selector-field", func(t *testing.T, c *ssm.Client, p string) {
@@ -73,33 +74,33 @@ var conformanceCases = []conformanceCase{
 		}
 	}},
 	{"labels", func(t *testing.T, c *ssm.Client, p string) {
-		mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
-		mustPut(t, c, p+"/a", "2", types.ParameterTypeString)
-		mustLabel(t, c, p+"/a", 1, "prod")
+		v1 := mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
+		v2 := mustPut(t, c, p+"/a", "2", types.ParameterTypeString)
+		mustLabel(t, c, p+"/a", v1, "prod")
 		if v := aws.ToString(mustGet(t, c, p+"/a:prod", false).Value); v != "1" {
 			t.Fatalf("value by label = %q", v)
 		}
-		mustLabel(t, c, p+"/a", 2, "prod")
+		mustLabel(t, c, p+"/a", v2, "prod")
 		if v := aws.ToString(mustGet(t, c, p+"/a:prod", false).Value); v != "2" {
 			t.Fatalf("label did not move: %q", v)
 		}
 	}},
 	{"invalid-labels", func(t *testing.T, c *ssm.Client, p string) {
-		mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
+		v := mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
 		out, err := c.LabelParameterVersion(context.Background(), &ssm.LabelParameterVersionInput{Name: aws.String(p + "/a"), Labels: []string{"1st", "awsx", "ssmx", "good"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(out.InvalidLabels, ",") != "1st,awsx,ssmx" || out.ParameterVersion != 1 {
+		if strings.Join(out.InvalidLabels, ",") != "1st,awsx,ssmx" || out.ParameterVersion != v {
 			t.Fatalf("got %+v", out)
 		}
 	}},
 	{"label-limit", func(t *testing.T, c *ssm.Client, p string) {
-		mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
+		v := mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
 		for i := range 10 {
-			mustLabel(t, c, p+"/a", 1, fmt.Sprintf("l%d", i))
+			mustLabel(t, c, p+"/a", v, fmt.Sprintf("l%d", i))
 		}
-		_, err := c.LabelParameterVersion(context.Background(), &ssm.LabelParameterVersionInput{Name: aws.String(p + "/a"), Labels: []string{"l10"}})
+		_, err := c.LabelParameterVersion(context.Background(), &ssm.LabelParameterVersionInput{Name: aws.String(p + "/a"), ParameterVersion: aws.Int64(v), Labels: []string{"l10"}})
 		wantCode(t, err, "ParameterVersionLabelLimitExceeded")
 	}},
 	{"label-missing-version", func(t *testing.T, c *ssm.Client, p string) {
@@ -172,13 +173,14 @@ var conformanceCases = []conformanceCase{
 	}},
 	{"history", func(t *testing.T, c *ssm.Client, p string) {
 		mustPut(t, c, p+"/a", "1", types.ParameterTypeString)
-		mustPut(t, c, p+"/a", "2", types.ParameterTypeString)
-		mustLabel(t, c, p+"/a", 2, "prod")
+		v := mustPut(t, c, p+"/a", "2", types.ParameterTypeString)
+		mustLabel(t, c, p+"/a", v, "prod")
 		out, err := c.GetParameterHistory(context.Background(), &ssm.GetParameterHistoryInput{Name: aws.String(p + "/a")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Parameters) != 2 || out.Parameters[0].Version != 1 || !slices.Equal(out.Parameters[1].Labels, []string{"prod"}) {
+		if n := len(out.Parameters); int64(n) != v || out.Parameters[0].Version != 1 ||
+			out.Parameters[n-1].Version != v || !slices.Equal(out.Parameters[n-1].Labels, []string{"prod"}) {
 			t.Fatalf("got %+v", out.Parameters)
 		}
 	}},
@@ -211,7 +213,10 @@ var conformanceCases = []conformanceCase{
 		wantCode(t, err, "ValidationException")
 	}},
 	{"intelligent-tiering", func(t *testing.T, c *ssm.Client, p string) {
-		out, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(p + "/a"), Value: aws.String(strings.Repeat("x", 5000)), Type: types.ParameterTypeString, Tier: types.ParameterTierIntelligentTiering})
+		// Overwrite, so that an SDK retry of a lost answer is a new version
+		// rather than ParameterAlreadyExists.
+		out, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(p + "/a"), Value: aws.String(strings.Repeat("x", 5000)),
+			Type: types.ParameterTypeString, Tier: types.ParameterTierIntelligentTiering, Overwrite: aws.Bool(true)})
 		if err != nil || out.Tier != types.ParameterTierAdvanced {
 			t.Fatalf("got %+v, %v; want tier Advanced", out, err)
 		}
@@ -233,10 +238,19 @@ var conformanceCases = []conformanceCase{
 		wantCode(t, err, "ValidationException")
 	}},
 	{"version-limit", func(t *testing.T, c *ssm.Client, p string) {
-		for range 100 {
-			mustPut(t, c, p+"/a", "v", types.ParameterTypeString)
+		// Put until the parameter has 100 versions, counted by the versions
+		// the service answers, not by calls: PutParameter has no
+		// idempotency token, so an SDK retry after a lost response
+		// legitimately adds a version.
+		const limit = 100 // AWS's versions per parameter
+		var latest int64
+		for latest < limit {
+			latest = mustPut(t, c, p+"/a", "v", types.ParameterTypeString)
 		}
-		mustLabel(t, c, p+"/a", 1, "pinned")
+		// Versions are numbered without gaps and only the oldest are
+		// dropped, so the oldest kept is latest-99 (1 unless a retry
+		// overshot).
+		mustLabel(t, c, p+"/a", latest-limit+1, "pinned")
 		_, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(p + "/a"), Value: aws.String("v"), Overwrite: aws.Bool(true)})
 		wantCode(t, err, "ParameterMaxVersionLimitExceeded")
 	}},
@@ -257,11 +271,17 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-func mustPut(t *testing.T, c *ssm.Client, name, value string, typ types.ParameterType) {
+// mustPut creates or overwrites a parameter and returns the version the
+// service answers. Cases compare against that, never against a count of
+// calls: the SDK retries a PutParameter whose answer was lost, and the retry
+// is a second version.
+func mustPut(t *testing.T, c *ssm.Client, name, value string, typ types.ParameterType) int64 {
 	t.Helper()
-	if _, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: typ, Overwrite: aws.Bool(true)}); err != nil {
+	out, err := c.PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: typ, Overwrite: aws.Bool(true)})
+	if err != nil {
 		t.Fatalf("PutParameter %s: %v", name, err)
 	}
+	return out.Version
 }
 
 func mustGet(t *testing.T, c *ssm.Client, name string, decrypt bool) *types.Parameter {

@@ -1,6 +1,7 @@
 package parameterstore
 
 import (
+	"crypto/rand"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,12 +38,15 @@ func TestConformanceMoto(t *testing.T) {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		HTTPClient:   mototest.HTTPClient(),
 	})
+	// Names unique to this run: a case must only ever see its own
+	// parameters, even on a server something else also uses.
+	run := rand.Text()[:8]
 	for _, tc := range conformanceCases {
 		t.Run(tc.name, func(t *testing.T) {
 			if why, ok := motoDeviations[tc.name]; ok {
 				t.Skip("moto differs: " + why)
 			}
-			tc.run(t, client, "/conf/"+tc.name)
+			tc.run(t, client, "/conf/"+run+"/"+tc.name)
 		})
 	}
 }

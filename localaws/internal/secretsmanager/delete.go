@@ -64,7 +64,7 @@ func (s *Store) deleteSecret(_ context.Context, in *deleteSecretInput) (any, err
 	if !sec.deletionDate.IsZero() {
 		return nil, errDeleted()
 	}
-	sec.deletedAt = now
+	sec.deletedAt, sec.lastChanged = now, now
 	sec.deletionDate = now.Add(time.Duration(days) * 24 * time.Hour)
 	return deleteSecretOutput{ARN: sec.arn, Name: sec.name, DeletionDate: awsjson.Time{Time: sec.deletionDate}}, nil
 }
@@ -96,6 +96,9 @@ func (s *Store) restoreSecret(_ context.Context, in *restoreSecretInput) (any, e
 	sec, err := s.find(*in.SecretId)
 	if err != nil {
 		return nil, err
+	}
+	if !sec.deletionDate.IsZero() {
+		sec.lastChanged = s.now()
 	}
 	sec.deletedAt, sec.deletionDate = time.Time{}, time.Time{}
 	return nameARN{ARN: sec.arn, Name: sec.name}, nil

@@ -2,9 +2,6 @@ package secretsmanager
 
 import (
 	"context"
-	"regexp"
-	"strconv"
-	"time"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
@@ -18,9 +15,9 @@ type describeSecretInput struct {
 type description struct {
 	ARN                    string
 	Name                   string
-	Description            *string `json:",omitempty"`
-	KmsKeyId               *string `json:",omitempty"`
-	RotationEnabled        bool
+	Description            *string             `json:",omitempty"`
+	KmsKeyId               *string             `json:",omitempty"`
+	RotationEnabled        *bool               `json:",omitempty"`
 	RotationLambdaARN      *string             `json:",omitempty"`
 	RotationRules          *RotationRules      `json:",omitempty"`
 	LastRotatedDate        *awsjson.Time       `json:",omitempty"`
@@ -34,6 +31,12 @@ type description struct {
 	CreatedDate            *awsjson.Time       `json:",omitempty"`
 }
 
+// describeSecret implements DescribeSecret. Its reference says of
+// LastRotatedDate: "If the secret isn't configured for rotation or rotation
+// has been disabled, Secrets Manager returns null"
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
+// ListSecrets' entries only say null when the secret never rotated, so they
+// keep it.
 func (s *Store) describeSecret(_ context.Context, in *describeSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
@@ -46,6 +49,9 @@ func (s *Store) describeSecret(_ context.Context, in *describeSecretInput) (any,
 	}
 	d := s.describe(sec)
 	d.VersionIdsToStages = sec.stagesMap()
+	if !sec.rotation.enabled {
+		d.LastRotatedDate = nil
+	}
 	return d, nil
 }
 
@@ -57,15 +63,18 @@ func optString(s string) *string {
 }
 
 // describe fills the fields DescribeSecret and ListSecrets share.
+// RotationEnabled is null until rotation is first configured ("If the secret
+// has never been configured for rotation, Secrets Manager returns null");
+// RotationRules keep the last schedule after rotation is turned off, as the
+// reference describes.
 func (s *Store) describe(sec *secret) description {
 	d := description{
 		ARN:               sec.arn,
 		Name:              sec.name,
 		Description:       optString(sec.description),
 		KmsKeyId:          optString(sec.kmsKeyID),
-		RotationEnabled:   sec.rotationEnabled,
-		RotationLambdaARN: optString(sec.rotationLambdaARN),
-		RotationRules:     sec.rotationRules,
+		RotationLambdaARN: optString(sec.rotation.lambdaARN),
+		RotationRules:     sec.rotation.rules.shown(),
 		LastRotatedDate:   awsjson.NewTime(sec.lastRotated),
 		LastChangedDate:   awsjson.NewTime(sec.lastChanged),
 		LastAccessedDate:  awsjson.NewTime(sec.lastAccessed),
@@ -73,38 +82,12 @@ func (s *Store) describe(sec *secret) description {
 		CreatedDate:       awsjson.NewTime(sec.created),
 		Tags:              sec.tags,
 	}
-	if sec.rotationEnabled {
+	if sec.rotation.configured {
+		enabled := sec.rotation.enabled
+		d.RotationEnabled = &enabled
+	}
+	if sec.rotation.enabled {
 		d.NextRotationDate = awsjson.NewTime(sec.nextRotation())
 	}
 	return d
-}
-
-var rateExpr = regexp.MustCompile(`^rate\((\d+) (hour|hours|day|days)\)$`)
-
-// nextRotation is the date of the next scheduled rotation, counted from the
-// last rotation (or creation). Only AutomaticallyAfterDays and rate()
-// schedules are computed; a cron() schedule yields no date.
-func (sec *secret) nextRotation() time.Time {
-	r := sec.rotationRules
-	if r == nil {
-		return time.Time{}
-	}
-	base := sec.lastRotated
-	if base.IsZero() {
-		base = sec.created
-	}
-	if r.AutomaticallyAfterDays != nil && *r.AutomaticallyAfterDays > 0 {
-		return base.Add(time.Duration(*r.AutomaticallyAfterDays) * 24 * time.Hour)
-	}
-	if r.ScheduleExpression != nil {
-		if m := rateExpr.FindStringSubmatch(*r.ScheduleExpression); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			unit := time.Hour
-			if m[2] == "day" || m[2] == "days" {
-				unit = 24 * time.Hour
-			}
-			return base.Add(time.Duration(n) * unit)
-		}
-	}
-	return time.Time{}
 }

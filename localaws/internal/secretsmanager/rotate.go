@@ -43,6 +43,7 @@ type rotateSecretOutput struct {
 // has no background, so the caller makes that reattempt: RotateSecret with
 // the same ClientRequestToken resumes the rotation from createSecret (every
 // step is idempotent by contract). Any other token gets the error.
+// RotateImmediately=false runs the configuration test instead (testRotation).
 func (s *Store) rotateSecret(ctx context.Context, in *rotateSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
@@ -53,9 +54,11 @@ func (s *Store) rotateSecret(ctx context.Context, in *rotateSecretInput) (any, e
 	if len(deref(in.RotationLambdaARN)) > maxLambdaARNLen {
 		return nil, awsjson.MaxLen("rotationLambdaARN", maxLambdaARNLen)
 	}
-	if r := in.RotationRules; r != nil && r.AutomaticallyAfterDays != nil &&
-		(*r.AutomaticallyAfterDays < 1 || *r.AutomaticallyAfterDays > 1000) {
-		return nil, awsjson.Validation("rotationRules.automaticallyAfterDays", "Member must have value between 1 and 1000")
+	if err := checkRules(in.RotationRules); err != nil {
+		return nil, err
+	}
+	if in.RotateImmediately != nil && !*in.RotateImmediately {
+		return s.testRotation(ctx, in)
 	}
 	plan, out, err := s.startRotation(in)
 	if err != nil || plan == nil {
@@ -81,9 +84,9 @@ type rotationPlan struct {
 	arn, name, token, lambdaARN, rotationToken string
 }
 
-// startRotation stores the rotation configuration and, when rotating now,
-// creates (or finds, when resuming) the value-less AWSPENDING version. A nil
-// plan means there is nothing to invoke.
+// startRotation stores the rotation configuration and creates (or finds,
+// when resuming) the value-less AWSPENDING version. A nil plan means there
+// is nothing to invoke.
 func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -91,43 +94,23 @@ func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	lambdaARN := deref(in.RotationLambdaARN)
-	if lambdaARN == "" {
-		lambdaARN = sec.rotationLambdaARN
-	}
-	if lambdaARN == "" {
-		return nil, nil, awsjson.ClientError("InvalidRequestException",
-			"No Lambda rotation function ARN is associated with this secret.")
-	}
-	if s.opts.Invoker == nil || !s.opts.Invoker.Has(lambdaARN) {
-		return nil, nil, awsjson.ClientError("AccessDeniedException",
-			"Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
+	lambdaARN, err := s.rotationFunction(sec, in)
+	if err != nil {
+		return nil, nil, err
 	}
 	token := deref(in.ClientRequestToken)
 	if token == "" {
 		token = newToken()
 	}
-	current, pending := sec.holder(StageCurrent), sec.holder(StagePending)
-	inProgress := pending != nil && pending != current
-	if inProgress && pending.id != token {
-		return nil, nil, awsjson.ClientError("InvalidRequestException",
-			"A previous rotation isn't complete. That rotation will be reattempted.")
+	if p := sec.pendingRotation(); p != nil && p.id != token {
+		return nil, nil, errRotationInProgress()
 	}
 	existing := sec.versions[token]
 	if existing != nil && !existing.has(StagePending) && !existing.has(StageCurrent) {
-		return nil, nil, awsjson.ClientError("ResourceExistsException",
-			"You can't use ClientRequestToken "+token+" because that value is already in use for a version of secret "+sec.arn+".")
+		return nil, nil, errTokenInUse(token, sec.arn)
 	}
-	sec.rotationLambdaARN = lambdaARN
-	sec.rotationEnabled = true
-	if in.RotationRules != nil {
-		sec.rotationRules = in.RotationRules
-	}
-	out := rotateSecretOutput{ARN: sec.arn, Name: sec.name}
-	if in.RotateImmediately != nil && !*in.RotateImmediately {
-		return nil, out, nil
-	}
-	out.VersionId = &token
+	s.configure(sec, rotationConfig{lambdaARN: lambdaARN, rules: in.RotationRules})
+	out := rotateSecretOutput{ARN: sec.arn, Name: sec.name, VersionId: &token}
 	if existing != nil && existing.has(StageCurrent) {
 		// This rotation already finished; a retry changes nothing.
 		return nil, out, nil
@@ -138,12 +121,68 @@ func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error)
 		sec.attach(existing, StagePending)
 		s.prune(sec)
 	}
-	// Each run of the steps gets its own RotationToken, so a token seen
-	// by an earlier run (or another secret's function) cannot write this
-	// secret's pending value.
+	return s.plan(sec, token, lambdaARN), out, nil
+}
+
+// rotationFunction is the function a RotateSecret call rotates with: the one
+// it names, else the one stored. It must be one localaws can invoke. The
+// caller holds s.mu.
+func (s *Store) rotationFunction(sec *secret, in *rotateSecretInput) (string, error) {
+	lambdaARN := deref(in.RotationLambdaARN)
+	if lambdaARN == "" {
+		lambdaARN = sec.rotation.lambdaARN
+	}
+	if lambdaARN == "" {
+		return "", awsjson.ClientError("InvalidRequestException",
+			"No Lambda rotation function ARN is associated with this secret.")
+	}
+	if s.opts.Invoker == nil || !s.opts.Invoker.Has(lambdaARN) {
+		return "", awsjson.ClientError("AccessDeniedException",
+			"Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
+	}
+	return lambdaARN, nil
+}
+
+// pendingRotation is the version of an unfinished rotation: AWSPENDING on a
+// version other than AWSCURRENT's, which the RotateSecret reference says
+// makes "any later invocation of RotateSecret" fail. Nil when none.
+func (sec *secret) pendingRotation() *version {
+	if p := sec.holder(StagePending); p != nil && p != sec.holder(StageCurrent) {
+		return p
+	}
+	return nil
+}
+
+func errRotationInProgress() error {
+	return awsjson.ClientError("InvalidRequestException",
+		"A previous rotation isn't complete. That rotation will be reattempted.")
+}
+
+func errTokenInUse(token, arn string) error {
+	return awsjson.ClientError("ResourceExistsException",
+		"You can't use ClientRequestToken "+token+" because that value is already in use for a version of secret "+arn+".")
+}
+
+// configure stores a rotation configuration and turns rotation on. Rules
+// left out of the call keep the stored ones. The caller holds s.mu.
+func (s *Store) configure(sec *secret, c rotationConfig) {
+	now := s.now()
+	if c.rules == nil {
+		c.rules = sec.rotation.rules
+	}
+	c.configured, c.enabled, c.since = true, true, now
+	sec.rotation = c
+	sec.lastChanged = now
+}
+
+// plan issues the RotationToken of one run of a function over the secret's
+// steps: each run gets its own, so a token seen by an earlier run (or by
+// another secret's function) cannot write this secret's pending value. The
+// caller holds s.mu.
+func (s *Store) plan(sec *secret, token, lambdaARN string) *rotationPlan {
 	sec.rotationToken = newToken()
 	s.issued[sec.rotationToken] = sec.arn
-	return &rotationPlan{arn: sec.arn, name: sec.name, token: token, lambdaARN: lambdaARN, rotationToken: sec.rotationToken}, out, nil
+	return &rotationPlan{arn: sec.arn, name: sec.name, token: token, lambdaARN: lambdaARN, rotationToken: sec.rotationToken}
 }
 
 // endRotation retires the plan's RotationToken once its steps have run,
@@ -188,13 +227,14 @@ func (s *Store) cancelRotateSecret(_ context.Context, in *cancelRotateSecretInpu
 	if err != nil {
 		return nil, err
 	}
-	if sec.rotationLambdaARN == "" {
+	if sec.rotation.lambdaARN == "" {
 		return nil, awsjson.ClientError("InvalidRequestException",
 			"You tried to cancel rotation on a secret that doesn't have a Lambda rotation function ARN configured.")
 	}
-	sec.rotationEnabled = false
+	sec.rotation.enabled = false
+	sec.lastChanged = s.now()
 	out := rotateSecretOutput{ARN: sec.arn, Name: sec.name}
-	if p := sec.holder(StagePending); p != nil && p != sec.holder(StageCurrent) {
+	if p := sec.pendingRotation(); p != nil {
 		out.VersionId = &p.id
 	}
 	return out, nil

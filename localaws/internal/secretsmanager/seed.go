@@ -33,7 +33,9 @@ func (s *Store) Seed(secrets []SeedSecret) error {
 		sec := &secret{
 			name: name, arn: s.newARN(name), description: ss.Description,
 			created: now, lastChanged: now, versions: map[string]*version{},
-			rotationLambdaARN: ss.RotationLambdaARN, rotationEnabled: ss.RotationLambdaARN != "",
+		}
+		if ss.RotationLambdaARN != "" {
+			sec.rotation = rotationConfig{configured: true, enabled: true, lambdaARN: ss.RotationLambdaARN, since: now}
 		}
 		if ss.SecretString != nil || ss.SecretBinary != nil {
 			id := newToken()

@@ -79,6 +79,9 @@ func (s *Store) updateSecretVersionStage(_ context.Context, in *updateSecretVers
 	default:
 		sec.attach(to, stage)
 	}
+	// "The last date and time that this secret was modified in any way"
+	// (DescribeSecret's LastChangedDate) includes moving a label.
+	sec.lastChanged = s.now()
 	s.prune(sec)
 	return nameARN{ARN: sec.arn, Name: sec.name}, nil
 }

@@ -77,9 +77,7 @@ type secret struct {
 	// deletionDate is set while the secret is scheduled for deletion.
 	deletedAt, deletionDate time.Time
 
-	rotationEnabled   bool
-	rotationLambdaARN string
-	rotationRules     *RotationRules
+	rotation rotationConfig
 	// rotationToken is the RotationToken of the rotation whose steps
 	// RotateSecret is invoking, empty when none is: meanwhile a
 	// PutSecretValue that carries a RotationToken must carry this one.
@@ -135,6 +133,19 @@ func (v *version) remove(stage string) {
 type Tag struct {
 	Key   *string `json:"Key,omitempty"`
 	Value *string `json:"Value,omitempty"`
+}
+
+// rotationConfig is what RotateSecret stores and DescribeSecret shows.
+type rotationConfig struct {
+	// configured is set by the first RotateSecret that stores a
+	// configuration: before that, DescribeSecret's RotationEnabled is null.
+	configured bool
+	enabled    bool
+	lambdaARN  string
+	rules      *RotationRules
+	// since is when the configuration was stored: the next rotation of a
+	// secret never rotated is counted from it.
+	since time.Time
 }
 
 // RotationRules is the rotation schedule, as the API sends it.
