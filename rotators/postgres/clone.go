@@ -9,9 +9,10 @@ import (
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
-// SyncClone logs in as master and gives clone.Username the password clone.Password.
+// SyncClone logs in as master and gives p.Pending's user (clone, below) its password.
+// base is p.Current's user; p.Previous is not needed here.
 //
-// When clone.Username is base.Username+"_clone", a missing clone is created with LOGIN
+// When clone is base+"_clone", a missing clone is created with LOGIN
 // and made a member of base's role, so it has the base user's privileges (as AWS's
 // template does). An existing one is taken over only when it is provably that clone: a
 // member of base, with no attribute or membership base lacks, and not the master user
@@ -21,7 +22,8 @@ import (
 // Otherwise base is the clone (x_clone) and clone the base user (x): x must exist and
 // x_clone must be a member of it, or nothing is changed. A secret naming a look-alike
 // "x_clone" must not win the password of x, which may be the master user itself.
-func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
+func (d *DB) SyncClone(ctx context.Context, master rotation.Secret, p rotation.Pair) error {
+	base, clone := p.Current, p.Pending
 	for _, n := range []string{base.Username, clone.Username} {
 		if err := checkName(n); err != nil {
 			return err
