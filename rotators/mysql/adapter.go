@@ -5,9 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
+	"log/slog"
 	"strconv"
 
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -17,7 +18,7 @@ const (
 	EnvUsernameLimit = "USERNAME_CHARACTER_LIMIT"
 	// EnvCABundle names a PEM file of extra CA certificates trusted for TLS to the
 	// database, on top of the system roots (for RDS: the global-bundle.pem).
-	EnvCABundle = "DB_CA_BUNDLE"
+	EnvCABundle = dbtls.EnvCABundle
 )
 
 // DefaultUsernameLimit is MySQL's user name length (32 since 5.7.8).
@@ -31,6 +32,8 @@ const DefaultPort = 3306
 type Config struct {
 	UsernameLimit int            // MaxUsernameLength; DefaultUsernameLimit when 0
 	Roots         *x509.CertPool // verify-full roots; the system pool when nil
+	// Log gets the warning when a login falls back to plain text; nil is slog.Default().
+	Log *slog.Logger
 }
 
 // ConfigFromEnv reads USERNAME_CHARACTER_LIMIT and DB_CA_BUNDLE. A bad value is an
@@ -44,18 +47,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.UsernameLimit = n
 	}
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
-	}
-	if path := getenv(EnvCABundle); path != "" {
-		pem, err := os.ReadFile(path)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s: %w", EnvCABundle, err)
-		}
-		if !roots.AppendCertsFromPEM(pem) {
-			return Config{}, fmt.Errorf("%s=%q: no PEM certificate in the file", EnvCABundle, path)
-		}
+	roots, err := dbtls.RootsFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
 	}
 	c.Roots = roots
 	return c, nil
@@ -73,6 +67,9 @@ var _ rotation.Database = (*DB)(nil)
 func New(cfg Config) *DB {
 	if cfg.UsernameLimit == 0 {
 		cfg.UsernameLimit = DefaultUsernameLimit
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	return &DB{cfg: cfg}
 }

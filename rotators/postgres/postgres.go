@@ -1,5 +1,5 @@
 // Package postgres is the PostgreSQL adapter of the rotation engine: it logs in with a
-// secret (TLS as the secret's "ssl" key says), changes passwords by sending SCRAM-SHA-256
+// secret (TLS as the secret's "ssl" key says, through dbtls), changes passwords by sending SCRAM-SHA-256
 // verifiers computed here, and creates the alternating user's clone.
 package postgres
 
@@ -7,11 +7,12 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"os"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -19,7 +20,7 @@ import (
 const (
 	// EnvCABundle names a PEM file of extra CA certificates trusted for TLS (for example
 	// the RDS bundle), on top of the system roots.
-	EnvCABundle = "DB_CA_BUNDLE"
+	EnvCABundle = dbtls.EnvCABundle
 	// EnvCloneSetRole, when true, makes a newly created clone switch to the base user's
 	// role at login (ALTER ROLE clone SET role = base), so the objects it creates belong
 	// to the base user.
@@ -38,6 +39,8 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// CloneSetRole: see EnvCloneSetRole.
 	CloneSetRole bool
+	// Log gets the warning when a login falls back to plain text; nil is slog.Default().
+	Log *slog.Logger
 }
 
 // OptionsFromEnv reads DB_CA_BUNDLE and CLONE_SET_ROLE. An unreadable bundle or a bundle
@@ -45,20 +48,11 @@ type Options struct {
 // otherwise fail every rotation with a less obvious message.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	var o Options
-	if path := getenv(EnvCABundle); path != "" {
-		pem, err := os.ReadFile(path)
-		if err != nil {
-			return Options{}, fmt.Errorf("%s: %w", EnvCABundle, err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return Options{}, fmt.Errorf("%s: %s holds no PEM certificate", EnvCABundle, path)
-		}
-		o.RootCAs = pool
+	roots, err := dbtls.RootsFromEnv(getenv)
+	if err != nil {
+		return Options{}, err
 	}
+	o.RootCAs = roots
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvCloneSetRole))); v {
 	case "", "false", "0", "n", "no":
 	case "true", "1", "y", "yes":
@@ -74,12 +68,18 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 type DB struct {
 	roots        *x509.CertPool
 	cloneSetRole bool
+	log          *slog.Logger
 }
 
 var _ rotation.Database = (*DB)(nil)
 
 // New returns the adapter.
-func New(o Options) *DB { return &DB{roots: o.RootCAs, cloneSetRole: o.CloneSetRole} }
+func New(o Options) *DB {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &DB{roots: o.RootCAs, cloneSetRole: o.CloneSetRole, log: o.Log}
+}
 
 // Engines are the templates' accepted engine values.
 func (d *DB) Engines() []string { return []string{"postgres", "aurora-postgresql"} }
