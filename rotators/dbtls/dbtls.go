@@ -17,9 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -140,6 +138,12 @@ func Connect[C any](ctx context.Context, t Target, attempt func(ctx context.Cont
 	if errTLS == nil || (t.Refused != nil && t.Refused(errTLS)) {
 		return c, errTLS
 	}
+	log := t.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn(`TLS to the database failed; trying plain text, as the secret has no "ssl" key (set "ssl": true to require TLS)`,
+		"host", t.Host, "port", t.Port, "error", errTLS.Error())
 	c, errPlain := attempt(ctx, nil)
 	if errPlain != nil {
 		var zero C
@@ -147,6 +151,3 @@ func Connect[C any](ctx context.Context, t Target, attempt func(ctx context.Cont
 	}
 	return c, nil
 }
-
-// addr is host:port for messages.
-func (t Target) addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }

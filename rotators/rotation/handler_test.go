@@ -273,3 +273,43 @@ func TestEngineHandsSyncCloneThePair(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineMasterRequiresTLSWhenTheSecretDoes: the master's connection carries the new
+// password, so when the rotated secret requires TLS the master login requires it too,
+// whatever the master secret's own ssl key says; otherwise that key decides.
+func TestEngineMasterRequiresTLSWhenTheSecretDoes(t *testing.T) {
+	cases := []struct {
+		name              string
+		secretSSL, master string // the ssl key's JSON, "" for none
+		want              SSLMode
+	}{
+		{"required, master without the key", "true", "", SSLRequired},
+		{"required, master says false", "true", "false", SSLRequired},
+		{"an unknown word reads as absent", `"yes"`, "", SSLPreferred},
+		{"absent, master without the key", "", "", SSLPreferred},
+		{"absent, master says false", "", "false", SSLDisabled},
+		{"disabled, master requires", "false", "true", SSLRequired},
+	}
+	key := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return `,"ssl":` + v
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngineEnv(t, AlternatingUsers(), map[string]string{"app": "Old-password-1", "root": "Root-password-1"})
+			master := e.create(t, "master", `{"engine":"postgres","host":"h","username":"root","password":"Root-password-1"`+key(tc.master)+`}`)
+			arn := e.create(t, "app", `{"engine":"postgres","host":"h","username":"app","password":"Old-password-1","masterarn":"`+master+`"`+key(tc.secretSSL)+`}`)
+			if err := e.rotate(t, arn); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.db.syncs) != 1 {
+				t.Fatalf("%d SyncClone calls, want 1", len(e.db.syncs))
+			}
+			if got := e.db.syncs[0].master.SSL; got != tc.want {
+				t.Errorf("master logged in with ssl %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -151,6 +151,12 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	}
 	// The master acts in the rotated user's database, as in AWS's template.
 	master.DBName = current.DBName
+	// The master's connection carries the new password (or its hash) to the server: when
+	// the rotated secret requires TLS, so does the master login, whatever the master
+	// secret's own ssl key says, or one stripped TLS handshake would expose it.
+	if current.SSL == SSLRequired {
+		master.SSL = SSLRequired
+	}
 	if master.Host != current.Host || env.r.port(master) != env.r.port(current) {
 		return fmt.Errorf("master secret %s is for %s:%d, not the current host %s:%d",
 			current.MasterARN, master.Host, env.r.port(master), current.Host, env.r.port(current))
