@@ -33,14 +33,11 @@ func (d *DB) SyncClone(ctx context.Context, master rotation.Secret, p rotation.P
 	if err != nil {
 		return err
 	}
-	conn, err := d.connect(ctx, master)
+	conn, err := d.connectSCRAM(ctx, master)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
-		return err
-	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		return d.syncClone(ctx, tx, master.Username, base.Username, clone.Username, lit)
 	})

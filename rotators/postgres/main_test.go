@@ -39,6 +39,21 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// trustTestCA is the adapter's options with DB_CA_BUNDLE naming the TLS server's CA.
+func trustTestCA(t testing.TB) Options {
+	t.Helper()
+	o, err := OptionsFromEnv(func(k string) string {
+		if k == EnvCABundle {
+			return tlsPG.CAFile
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // fixture is one test's database and login user on a server.
 type fixture struct {
 	pg       *testdb.Postgres

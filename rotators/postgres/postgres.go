@@ -120,14 +120,11 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 	if err != nil {
 		return err
 	}
-	conn, err := d.connect(ctx, login)
+	conn, err := d.connectSCRAM(ctx, login)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
-		return err
-	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "ALTER ROLE "+pgx.Identifier{user}.Sanitize()+" WITH PASSWORD "+lit)
 		return err
@@ -136,6 +133,20 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 		return fmt.Errorf("alter role %q: %w", user, scrub(err, login.Password, password, lit))
 	}
 	return nil
+}
+
+// connectSCRAM logs in as s to a server that takes SCRAM-SHA-256 verifiers (see
+// checkSCRAMServer): the connection every password change is made on.
+func (d *DB) connectSCRAM(ctx context.Context, s rotation.Secret) (*pgx.Conn, error) {
+	conn, err := d.connect(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return conn, nil
 }
 
 // checkSCRAMServer refuses a server older than PostgreSQL 10. Those do not know SCRAM
