@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,15 +45,15 @@ func TestExampleFunctionOverTLS(t *testing.T) {
 		{"postgres", pg.Host, pg.CAFile, pg.Port},
 		{"mariadb", my.Host, my.CAFile, my.Port},
 	}
-	for _, db := range engines {
+	for i, db := range engines {
 		for _, bundle := range []bool{true, false} {
-			name := db.engine + "/without DB_CA_BUNDLE"
+			name, prefix := db.engine+"/without DB_CA_BUNDLE", fmt.Sprintf("tls%d_", 2*i)
 			if bundle {
-				name = db.engine + "/with DB_CA_BUNDLE"
+				name, prefix = db.engine+"/with DB_CA_BUNDLE", fmt.Sprintf("tls%d_", 2*i+1)
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				cloud := tlsCloud(t, db.engine, db.host, db.port, user, password)
+				cloud := tlsCloud(t, prefix, db.engine, db.host, db.port, user, password)
 				opts, err := suite.bin.ReaderOptions(cloud, "tls/db")
 				if err != nil {
 					t.Fatal(err)
@@ -87,29 +88,19 @@ func TestExampleFunctionOverTLS(t *testing.T) {
 	}
 }
 
-// tlsCloud is a localaws holding the example's secret "tls/db" with "ssl": true and the
-// parameter it reads.
-func tlsCloud(t *testing.T, engine, host string, port int, user, password string) *sandbox.Cloud {
+// tlsCloud is a localaws holding the example's secret "tls/db" with "ssl": true, beside
+// the demo's secrets and the parameter the example reads. prefix keeps the demo's users
+// apart.
+func tlsCloud(t *testing.T, prefix, engine, host string, port int, user, password string) *sandbox.Cloud {
 	t.Helper()
-	c, err := sandbox.StartCloud(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	w := newWorld(t, prefix)
 	b, err := json.Marshal(map[string]any{"engine": engine, "host": host, "port": port, "username": user, "password": password, "ssl": true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	value := string(b)
-	if err := c.Server.Seed(localaws.Seed{
-		Secrets:    []localaws.SeedSecret{{Name: "tls/db", SecretString: &value}},
-		Parameters: []localaws.SeedParameter{{Name: sandbox.ParameterName, Value: host}},
-	}); err != nil {
+	if err := w.cloud.Server.Seed(localaws.Seed{Secrets: []localaws.SeedSecret{{Name: "tls/db", SecretString: &value}}}); err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return w.cloud
 }
