@@ -18,6 +18,7 @@ type readResult struct {
 	Parameter       string `json:"parameter"`
 	LoggedIn        bool   `json:"loggedIn"`
 	ServerVersion   string `json:"serverVersion"`
+	TLS             bool   `json:"tls"`
 	InitRead        bool   `json:"initRead"`
 }
 

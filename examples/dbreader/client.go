@@ -48,6 +48,7 @@ type dbSecret struct {
 	Username string          `json:"username"`
 	Password string          `json:"password"`
 	DBName   string          `json:"dbname"`
+	SSL      json.RawMessage `json:"ssl"` // true, false, or absent: see login
 
 	versionID string
 }

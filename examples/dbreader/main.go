@@ -8,18 +8,27 @@
 // password is picked up as soon as the extension's cache entry expires or the
 // event asks for a refresh.
 //
+// It logs in with TLS as the secret's "ssl" key says, exactly as the rotators
+// do (rotators/dbtls): absent, try TLS and fall back to plain text with a
+// warning; true, verified TLS or nothing; false, plain text.
+//
 // Environment: SECRET_ID (the database secret), PARAMETER_NAME (a plain
-// parameter to read alongside), and the extension's own variables.
+// parameter to read alongside), DB_CA_BUNDLE (a PEM file of CA certificates
+// trusted on top of the system roots: for RDS, its CA bundle), and the
+// extension's own variables.
 package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 )
 
 // Event is what an invoke may carry. Both fields are optional.
@@ -39,6 +48,7 @@ type Result struct {
 	Parameter       string `json:"parameter,omitempty"`
 	LoggedIn        bool   `json:"loggedIn"`
 	ServerVersion   string `json:"serverVersion,omitempty"`
+	TLS             bool   `json:"tls"` // the database session is encrypted
 	InitRead        bool   `json:"initRead"`
 }
 
@@ -49,7 +59,12 @@ func main() {
 		logger.Error("configuration", "error", err)
 		os.Exit(1)
 	}
-	h := &handler{client: c, secretID: os.Getenv("SECRET_ID"), parameter: os.Getenv("PARAMETER_NAME"), log: logger}
+	roots, err := dbtls.RootsFromEnv(os.Getenv)
+	if err != nil {
+		logger.Error("configuration", "error", err)
+		os.Exit(1)
+	}
+	h := &handler{client: c, secretID: os.Getenv("SECRET_ID"), parameter: os.Getenv("PARAMETER_NAME"), roots: roots, log: logger}
 	if h.secretID == "" {
 		logger.Error("configuration", "error", errors.New("SECRET_ID is not set"))
 		os.Exit(1)
@@ -70,6 +85,7 @@ type handler struct {
 	secretID  string
 	parameter string
 	initRead  bool
+	roots     *x509.CertPool // nil: the system roots
 	log       *slog.Logger
 }
 
@@ -87,11 +103,11 @@ func (h *handler) handle(ctx context.Context, ev Event) (Result, error) {
 		res.Parameter = v
 	}
 	if !ev.SkipLogin {
-		version, err := login(ctx, s)
+		db, err := login(ctx, s, h.roots, h.log)
 		if err != nil {
 			return Result{}, fmt.Errorf("log in as %s: %w", s.Username, err)
 		}
-		res.LoggedIn, res.ServerVersion = true, version
+		res.LoggedIn, res.ServerVersion, res.TLS = true, db.serverVersion, db.tls
 	}
 	h.log.Info("read", "secretVersionId", res.SecretVersionID, "username", res.Username, "loggedIn", res.LoggedIn)
 	return res, nil

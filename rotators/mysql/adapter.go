@@ -5,9 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
+	"log/slog"
 	"strconv"
 
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -17,7 +18,7 @@ const (
 	EnvUsernameLimit = "USERNAME_CHARACTER_LIMIT"
 	// EnvCABundle names a PEM file of extra CA certificates trusted for TLS to the
 	// database, on top of the system roots (for RDS: the global-bundle.pem).
-	EnvCABundle = "DB_CA_BUNDLE"
+	EnvCABundle = dbtls.EnvCABundle
 )
 
 // DefaultUsernameLimit is MySQL's user name length (32 since 5.7.8).
@@ -31,6 +32,8 @@ const DefaultPort = 3306
 type Config struct {
 	UsernameLimit int            // MaxUsernameLength; DefaultUsernameLimit when 0
 	Roots         *x509.CertPool // verify-full roots; the system pool when nil
+	// Log gets the warning when a login falls back to plain text; nil is slog.Default().
+	Log *slog.Logger
 }
 
 // ConfigFromEnv reads USERNAME_CHARACTER_LIMIT and DB_CA_BUNDLE. A bad value is an
@@ -44,18 +47,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.UsernameLimit = n
 	}
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
-	}
-	if path := getenv(EnvCABundle); path != "" {
-		pem, err := os.ReadFile(path)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s: %w", EnvCABundle, err)
-		}
-		if !roots.AppendCertsFromPEM(pem) {
-			return Config{}, fmt.Errorf("%s=%q: no PEM certificate in the file", EnvCABundle, path)
-		}
+	roots, err := dbtls.RootsFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
 	}
 	c.Roots = roots
 	return c, nil
@@ -73,6 +67,9 @@ var _ rotation.Database = (*DB)(nil)
 func New(cfg Config) *DB {
 	if cfg.UsernameLimit == 0 {
 		cfg.UsernameLimit = DefaultUsernameLimit
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	return &DB{cfg: cfg}
 }
@@ -119,44 +116,68 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 	return nil
 }
 
-// SyncClone logs in as master and brings the pair base/clone in step, then gives
-// clone.Username its password. The pair is the user without "_clone" (the source of
-// truth) and the one with it, whichever of the two the engine passes as base: the
-// engine passes the current user, which alternates, and copying from a clone would
-// bring back grants an administrator revoked from the base user.
+// SyncClone logs in as master and brings the pair in step, then gives p.Pending's user
+// its password. The pair is the user without "_clone" (the source of truth) and the one
+// with it, whichever of the two is current: the engine passes the current user, which
+// alternates, and copying from a clone would bring back grants an administrator
+// revoked from the base user.
+//
+// Only the base user's host entries whose password the secret holds belong to the
+// rotation (see ownedHosts): the clone mirrors those, and only those get the base
+// user's new password. An entry such as x@localhost with a password of its own is
+// neither copied nor changed.
 //
 // There is no transaction to roll back: CREATE USER, GRANT, REVOKE and ALTER USER
 // commit implicitly on both flavours. Instead every step reads the server's state and
 // converges on the base user's (run twice, it changes nothing), grants come before
-// revokes, and the password is set last, so that a run stopped half-way is redone in
-// full: the engine skips setSecret only once the pending credential logs in.
-func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
-	src, dst, err := pair(base.Username, clone.Username)
+// revokes, and the password is set last — on the entry the function logs in through
+// last of all — so that a run stopped half-way is redone in full: the engine skips
+// setSecret only once the pending credential logs in.
+func (d *DB) SyncClone(ctx context.Context, master rotation.Secret, p rotation.Pair) error {
+	src, dst, err := pair(p.Current.Username, p.Pending.Username)
 	if err != nil {
 		return err
 	}
 	// The master's own account is never rewritten or given a new password here: that
 	// would leave the master secret unable to log in.
-	if clone.Username == master.Username || dst == master.Username {
+	if p.Pending.Username == master.Username || dst == master.Username {
 		return fmt.Errorf("the master user %q is one of the pair %q/%q: refusing to change it", master.Username, src, dst)
+	}
+	// held is a credential of the base user that the secret holds: the current one, or
+	// on the turn back to the base user the AWSPREVIOUS one the engine has proved.
+	held := p.Current
+	if held.Username != src {
+		held = p.Previous
+		if held.Username != src {
+			return fmt.Errorf("setting the password of %q needs its credential from AWSPREVIOUS, to tell which of its host entries the secret holds", src)
+		}
 	}
 	c, err := d.login(ctx, master)
 	if err != nil {
 		return err
 	}
 	defer c.close()
+	owned, err := d.ownedHosts(ctx, c, held)
+	if err != nil {
+		return err
+	}
+	if dst == p.Pending.Username {
+		if err := d.refuseForeignClone(ctx, c, src, dst, owned.hosts, p.Previous); err != nil {
+			return err
+		}
+	}
 	// A host entry the clone gains gets a password nobody holds, unless the clone is the
 	// current user: clients hold its current password, and a throwaway one would lock
 	// them out of the new entry until finishSecret (for good, should the rotation fail).
 	newEntryPassword := throwawayPassword()
-	if dst == base.Username {
-		newEntryPassword = base.Password
+	if dst == p.Current.Username {
+		newEntryPassword = p.Current.Password
 	}
-	if err := c.syncClone(ctx, src, dst, newEntryPassword); err != nil {
-		return fmt.Errorf("copy %q to %q on %s: %w", src, dst, c.flavor, scrub(err, base.Password, nativeHash(base.Password)))
+	if err := c.syncClone(ctx, src, dst, owned.hosts, newEntryPassword); err != nil {
+		return fmt.Errorf("copy %q to %q on %s: %w", src, dst, c.flavor, scrub(err, p.Current.Password, nativeHash(p.Current.Password)))
 	}
-	if err := c.setAccountPasswords(ctx, clone.Username, clone.Password); err != nil {
-		return fmt.Errorf("set the password of %q on %s: %w", clone.Username, c.flavor, err)
+	if err := c.setAccountPasswords(ctx, p.Pending.Username, owned, p.Pending.Password); err != nil {
+		return fmt.Errorf("set the password of %q on %s: %w", p.Pending.Username, c.flavor, err)
 	}
 	return nil
 }

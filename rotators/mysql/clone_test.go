@@ -36,10 +36,12 @@ func asUser(t testing.TB, s rotation.Secret, dbname, q string) error {
 	return err
 }
 
-// TestSyncCloneCopiesEverything: a base user at 127.0.0.1, localhost and 10.9.%, with a
-// grant option, a column privilege, a role as default role, a routine, database names
-// holding wildcards and REQUIRE SSL. The clone gets all of it and can do what the base
-// user can; a second sync changes nothing.
+// TestSyncCloneCopiesEverything: a base user at 127.0.0.1 and 10.9.% with the secret's
+// password, with a grant option, a column privilege, a role as default role, a routine,
+// database names holding wildcards and REQUIRE SSL. The clone gets all of it and can do
+// what the base user can; a second sync changes nothing. The base user's localhost
+// entry has a password of its own: it is not the secret's, so it is neither copied nor
+// changed.
 func TestSyncCloneCopiesEverything(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -54,7 +56,7 @@ func TestSyncCloneCopiesEverything(t *testing.T) {
 			clone := base + "_clone"
 			createUser(t, tlsServer, base, "127.0.0.1", "base-pw")
 			createUser(t, tlsServer, base, "10.9.%", "base-pw")
-			createUser(t, tlsServer, base, "localhost", "base-pw")
+			createUser(t, tlsServer, base, "localhost", "localhost-pw")
 			createUser(t, tlsServer, other, "127.0.0.1", "other-pw")
 			t.Cleanup(func() {
 				dropAll(tlsServer, clone)
@@ -78,13 +80,16 @@ func TestSyncCloneCopiesEverything(t *testing.T) {
 			cur := secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)
 			pending := cur.WithCredentials(clone, "clone-pw'\\%")
 			for range 2 {
-				if err := d.SyncClone(ctx, master, cur, pending); err != nil {
+				if err := d.SyncClone(ctx, master, rotation.Pair{Current: cur, Pending: pending}); err != nil {
 					t.Fatal(err)
 				}
-				if got, want := hostsOf(t, clone), hostsOf(t, base); !slices.Equal(got, want) {
+				if got, want := hostsOf(t, clone), []string{"10.9.%", "127.0.0.1"}; !slices.Equal(got, want) {
 					t.Fatalf("clone hosts %q, want %q", got, want)
 				}
-				for _, h := range []string{"127.0.0.1", "10.9.%", "localhost"} {
+				if storedHash(t, base, "localhost") != nativeHash("localhost-pw") {
+					t.Fatal("the password of the base user's localhost entry changed")
+				}
+				for _, h := range []string{"127.0.0.1", "10.9.%"} {
 					if got, want := grantsOf(t, tlsServer, clone, h), grantsOf(t, tlsServer, base, h); !slices.Equal(got, want) {
 						t.Fatalf("grants at %s:\n got %q\nwant %q", h, got, want)
 					}
@@ -136,14 +141,14 @@ func TestSyncCloneFollowsTheBase(t *testing.T) {
 	master := secretFor(tlsServer, tlsServer.User, tlsServer.Password, rotation.SSLRequired)
 	cur := secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)
 	pending := cur.WithCredentials(clone, "clone-1")
-	if err := d.SyncClone(ctx, master, cur, pending); err != nil {
+	if err := d.SyncClone(ctx, master, rotation.Pair{Current: cur, Pending: pending}); err != nil {
 		t.Fatal(err)
 	}
 	root(t, tlsServer, "REVOKE INSERT ON `"+db+"`.* FROM "+b, "REVOKE GRANT OPTION ON `"+db+"`.* FROM "+b,
 		"REVOKE "+lit(role)+" FROM "+b, "DROP USER "+acct(base, "10.1.%"))
 	// Next rotation: the clone is current, the base user pending.
 	next := cur.WithCredentials(base, "base-2")
-	if err := d.SyncClone(ctx, master, pending, next); err != nil {
+	if err := d.SyncClone(ctx, master, rotation.Pair{Current: pending, Pending: next, Previous: cur}); err != nil {
 		t.Fatal(err)
 	}
 	assertLogsIn(t, d, next)
@@ -173,7 +178,7 @@ func TestSyncCloneRefuses(t *testing.T) {
 		"pending is the master": {master, cur.WithCredentials(master.Username+"_clone", "x"), cur.WithCredentials(master.Username, "not-the-master-pw")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := d.SyncClone(ctx, tc.master, tc.cur, tc.pending)
+			err := d.SyncClone(ctx, tc.master, rotation.Pair{Current: tc.cur, Pending: tc.pending})
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -224,7 +229,7 @@ func TestSyncCloneNoWildcardSurprise(t *testing.T) {
 	root(t, tlsServer, "GRANT SELECT ON mysql.db TO "+acct(decoy, "127.0.0.1"))
 	master := secretFor(tlsServer, tlsServer.User, tlsServer.Password, rotation.SSLRequired)
 	cur := secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)
-	if err := d.SyncClone(ctx, master, cur, cur.WithCredentials(base+"_clone", "clone-pw")); err != nil {
+	if err := d.SyncClone(ctx, master, rotation.Pair{Current: cur, Pending: cur.WithCredentials(base+"_clone", "clone-pw")}); err != nil {
 		t.Fatal(err)
 	}
 	if hosts := hostsOf(t, base+"_clone"); !slices.Equal(hosts, []string{"127.0.0.1"}) {
@@ -254,7 +259,7 @@ func TestSyncCloneFinishesHalfMadeClone(t *testing.T) {
 	cur := secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)
 	pending := cur.WithCredentials(clone, "clone-pw")
 	assertLocked(t, d, pending)
-	if err := d.SyncClone(ctx, master, cur, pending); err != nil {
+	if err := d.SyncClone(ctx, master, rotation.Pair{Current: cur, Pending: pending}); err != nil {
 		t.Fatal(err)
 	}
 	assertLogsIn(t, d, pending)

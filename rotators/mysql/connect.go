@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -36,27 +37,19 @@ func (s *session) close() {
 	s.db.Close()
 }
 
-// login connects as sec per its "ssl" key and reads the server's flavour. With the key
-// absent it tries verified TLS first and falls back to plain text when TLS cannot be set
-// up, as AWS's templates do; a server that answered over TLS and refused the login is
-// not asked again in plain text.
+// login connects as sec per its "ssl" key (dbtls) and reads the server's flavour. With
+// the key absent it tries verified TLS first and falls back to plain text, with a
+// warning, when TLS cannot be set up, as AWS's templates do; a server that answered
+// over TLS and refused the login is not asked again in plain text.
 func (d *DB) login(ctx context.Context, sec rotation.Secret) (*session, error) {
-	var (
-		s   *session
-		err error
-	)
-	switch sec.SSL {
-	case rotation.SSLDisabled:
-		s, err = d.open(ctx, sec, false)
-	case rotation.SSLRequired:
-		s, err = d.open(ctx, sec, true)
-	default:
-		s, err = d.open(ctx, sec, true)
-		var me *mysql.MySQLError
-		if err != nil && !errors.As(err, &me) {
-			s, err = d.open(ctx, sec, false)
-		}
+	port := sec.Port
+	if port == 0 {
+		port = DefaultPort
 	}
+	t := dbtls.Target{Host: sec.Host, Port: port, Mode: sec.SSL, Roots: d.cfg.Roots, Log: d.cfg.Log, Refused: serverAnswered}
+	s, err := dbtls.Connect(ctx, t, func(ctx context.Context, tc *tls.Config) (*session, error) {
+		return d.open(ctx, sec, tc)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("log in as %q (ssl %s): %w", sec.Username, sec.SSL, err)
 	}
@@ -75,10 +68,18 @@ func (d *DB) login(ctx context.Context, sec rotation.Secret) (*session, error) {
 	return s, nil
 }
 
-// open makes one connection. The driver's Config is built field by field (no DSN
-// string), so a password holding '@', '/' or '?' needs no escaping, and TLS goes in its
-// TLS field rather than the driver's global registry.
-func (d *DB) open(ctx context.Context, sec rotation.Secret, useTLS bool) (*session, error) {
+// serverAnswered reports an error the server sent (a refused login, say): it would send
+// it over plain text too.
+func serverAnswered(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me)
+}
+
+// open makes one connection, over TLS with tc or in plain text when tc is nil. The
+// driver's Config is built field by field (no DSN string), so a password holding '@',
+// '/' or '?' needs no escaping, and TLS goes in its TLS field rather than the driver's
+// global registry.
+func (d *DB) open(ctx context.Context, sec rotation.Secret, tc *tls.Config) (*session, error) {
 	port := sec.Port
 	if port == 0 {
 		port = DefaultPort
@@ -100,13 +101,7 @@ func (d *DB) open(ctx context.Context, sec rotation.Secret, useTLS bool) (*sessi
 	cfg.Collation = "utf8mb4_general_ci"
 	// SHOW GRANTS must quote every identifier for the grant parser.
 	cfg.Params = map[string]string{"sql_quote_show_create": "1"}
-	if useTLS {
-		cfg.TLS = &tls.Config{
-			RootCAs:    d.cfg.Roots,
-			ServerName: sec.Host,
-			MinVersion: tls.VersionTLS12,
-		}
-	}
+	cfg.TLS = tc
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configure the driver: %w", scrub(err, sec.Password))

@@ -90,3 +90,43 @@ func TestPlanGrantsOptionPerPrivilege(t *testing.T) {
 		t.Fatalf("proxy plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
 	}
 }
+
+// TestGrantExcess: what an existing clone holds beyond the base user, the reasons an
+// account of that name is not taken over; what the base user covers is not listed.
+func TestGrantExcess(t *testing.T) {
+	t.Parallel()
+	base, clone := account{user: "app", host: "%"}, account{user: "app_clone", host: "%"}
+	cases := []struct {
+		name       string
+		want, have []string
+		excess     []string
+	}{
+		{"same grants", []string{"GRANT SELECT ON `db`.* TO `app`@`%`"}, []string{"GRANT SELECT ON `db`.* TO `app_clone`@`%`"}, nil},
+		{"a subset, as a rotation cut short leaves it",
+			[]string{"GRANT SELECT, INSERT ON `db`.* TO `app`@`%` WITH GRANT OPTION", "GRANT `r`@`%` TO `app`@`%`"},
+			[]string{"GRANT USAGE ON *.* TO `app_clone`@`%`", "GRANT SELECT ON `db`.* TO `app_clone`@`%`"}, nil},
+		{"covered by the table privilege", []string{"GRANT UPDATE ON `db`.`t` TO `app`@`%`"}, []string{"GRANT UPDATE (`id`) ON `db`.`t` TO `app_clone`@`%`"}, nil},
+		{"covered by ALL PRIVILEGES", []string{"GRANT ALL PRIVILEGES ON `db`.* TO `app`@`%`"}, []string{"GRANT SELECT, DROP ON `db`.* TO `app_clone`@`%`"}, nil},
+		{"global privileges",
+			[]string{"GRANT SELECT ON `db`.* TO `app`@`%`"},
+			[]string{"GRANT ALL PRIVILEGES ON *.* TO `app_clone`@`%` WITH GRANT OPTION", "GRANT SELECT ON `db`.* TO `app_clone`@`%`"},
+			[]string{"ALL PRIVILEGES ON *.*", "GRANT OPTION ON *.*"}},
+		{"a column the base user lacks", []string{"GRANT UPDATE (`id`) ON `db`.`t` TO `app`@`%`"}, []string{"GRANT UPDATE (`id`, `pw`) ON `db`.`t` TO `app_clone`@`%`"},
+			[]string{"UPDATE (`pw`) ON `db`.`t`"}},
+		{"a grant option", []string{"GRANT SELECT ON `db`.* TO `app`@`%`"}, []string{"GRANT SELECT ON `db`.* TO `app_clone`@`%` WITH GRANT OPTION"},
+			[]string{"GRANT OPTION ON `db`.*"}},
+		{"roles", []string{"GRANT `r`@`%` TO `app`@`%`"}, []string{"GRANT `r`@`%`, `dba`@`%` TO `app_clone`@`%` WITH ADMIN OPTION"},
+			[]string{"ADMIN OPTION on role `r`@`%`", "role `dba`@`%`"}},
+		{"a proxy", nil, []string{"GRANT PROXY ON `root`@`%` TO `app_clone`@`%`"}, []string{"PROXY ON `root`@`%`"}},
+		{"a partial revoke lifted", []string{"GRANT SELECT ON *.* TO `app`@`%`", "REVOKE SELECT ON `mysql`.* FROM `app`@`%`"},
+			[]string{"GRANT SELECT ON *.* TO `app_clone`@`%`"}, []string{"SELECT ON `mysql`.*, which is revoked from the base user"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := grantExcess(mustParse(t, base, tc.want...), mustParse(t, clone, tc.have...))
+			if !slices.Equal(got, tc.excess) {
+				t.Errorf("excess %q, want %q", got, tc.excess)
+			}
+		})
+	}
+}

@@ -25,7 +25,7 @@ func TestSyncCloneCurrentCloneGainsHost(t *testing.T) {
 	current := secretFor(tlsServer, clone, "clone-current-pw", rotation.SSLRequired)
 	pending := current.WithCredentials(base, "base-next-pw")
 	assertLogsIn(t, d, current)
-	if err := d.SyncClone(ctx, master, current, pending); err != nil {
+	if err := d.SyncClone(ctx, master, rotation.Pair{Current: current, Pending: pending, Previous: secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)}); err != nil {
 		t.Fatal(err)
 	}
 	if hosts := hostsOf(t, clone); !slices.Equal(hosts, []string{"127.0.0.1"}) {
@@ -57,7 +57,7 @@ func TestSyncCloneProxy(t *testing.T) {
 			t.Cleanup(func() { dropAll(tlsServer, clone) })
 			root(t, tlsServer, "GRANT PROXY ON "+acct(proxied, "%")+" TO "+acct(base, "127.0.0.1"))
 			cur := secretFor(tlsServer, base, "base-pw", rotation.SSLRequired)
-			if err := d.SyncClone(ctx, master, cur, cur.WithCredentials(clone, "clone-pw")); err != nil {
+			if err := d.SyncClone(ctx, master, rotation.Pair{Current: cur, Pending: cur.WithCredentials(clone, "clone-pw")}); err != nil {
 				t.Fatal(err)
 			}
 			got, want := grantsOf(t, tlsServer, clone, "127.0.0.1"), grantsOf(t, tlsServer, base, "127.0.0.1")

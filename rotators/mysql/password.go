@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -77,16 +78,12 @@ func throwawayPassword() string {
 	return rand.Text() + "aA1!"
 }
 
-// setAccountPasswords gives every host entry of user the password.
-func (s *session) setAccountPasswords(ctx context.Context, user, password string) error {
-	hosts, err := s.hosts(ctx, user)
-	if err != nil {
-		return err
-	}
-	if len(hosts) == 0 {
-		return fmt.Errorf("user %q does not exist", user)
-	}
-	for _, h := range hosts {
+// setAccountPasswords gives user's entries at the owned hosts the password, the entry
+// the function logs in through last: once that one takes the password, every other has
+// it too, so a run cut short in between is not mistaken for a finished one.
+func (s *session) setAccountPasswords(ctx context.Context, user string, owned ownedEntries, password string) error {
+	hosts := slices.DeleteFunc(slices.Clone(owned.hosts), func(h string) bool { return h == owned.login })
+	for _, h := range append(hosts, owned.login) {
 		q, args := accountPasswordSQL(s.flavor, user, h, password)
 		if _, err := s.conn.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("alter user %q@%q: %w", user, h, scrub(err, password, nativeHash(password)))

@@ -218,3 +218,49 @@ func requireSQL(user, host, sslType, cipher, issuer, subject string) (string, []
 	}
 	return q + strings.Join(parts, " AND "), args
 }
+
+// grantExcess describes what have (an existing clone's grants) holds beyond want (the
+// base user's), atom by atom: a privilege want lacks on the object (a column privilege
+// counts as held when want has the privilege on the whole table, and anything when
+// want has ALL PRIVILEGES there), a grant option, a role or its ADMIN OPTION, and a
+// partial revoke of want's that have lacks. Objects compare as written: SELECT ON *.*
+// does not cover SELECT ON `db`.*, so such a clone reads as having more.
+func grantExcess(want, have []grantLine) []string {
+	w, h := newGrantSet(want), newGrantSet(have)
+	var out []string
+	for _, obj := range h.objects {
+		for _, p := range h.privs[obj] {
+			if !covers(w, obj, p) {
+				out = append(out, p+" ON "+obj)
+			}
+		}
+		if optionLost(w, h, obj) {
+			out = append(out, "GRANT OPTION ON "+obj)
+		}
+	}
+	for _, r := range h.roles {
+		switch {
+		case !slices.Contains(w.roles, r):
+			out = append(out, "role "+r)
+		case h.admin[r] && !w.admin[r]:
+			out = append(out, "ADMIN OPTION on role "+r)
+		}
+	}
+	for _, obj := range w.revObjs {
+		for _, p := range w.revoked[obj] {
+			if !slices.Contains(h.revoked[obj], p) {
+				out = append(out, p+" ON "+obj+", which is revoked from the base user")
+			}
+		}
+	}
+	return out
+}
+
+// covers reports whether the grants w include the privilege atom on obj.
+func covers(w grantSet, obj, atom string) bool {
+	if w.seen[obj][atom] || w.seen[obj]["ALL PRIVILEGES"] {
+		return true
+	}
+	priv, _, column := strings.Cut(atom, " (")
+	return column && w.seen[obj][priv]
+}

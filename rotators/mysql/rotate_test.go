@@ -146,14 +146,17 @@ func (g *rig) assertNoSecretsLogged(t testing.TB, passwords ...string) {
 }
 
 // setup makes a rotated user at 127.0.0.1 (not '%') with an awkward name and password,
-// the master secret (root) and the rotated secret; it returns the secret's name.
+// the master secret (root) and the rotated secret; it returns the secret's name. The
+// user requires TLS (the clone copies that), so a rotation that succeeds shows the
+// users' logins used it.
 func setup(t testing.TB, g *rig, alternating bool) (id string, cur rotation.Secret) {
 	t.Helper()
 	user := uniq(`r'\%_`)
 	pw := `start'pw\` + uniq("%_")
 	createUser(t, tlsServer, user, "127.0.0.1", pw)
 	t.Cleanup(func() { dropAll(tlsServer, user+"_clone") })
-	root(t, tlsServer, "GRANT SELECT ON mysql.db TO "+acct(user, "127.0.0.1")+" WITH GRANT OPTION")
+	root(t, tlsServer, "GRANT SELECT ON mysql.db TO "+acct(user, "127.0.0.1")+" WITH GRANT OPTION",
+		"ALTER USER "+acct(user, "127.0.0.1")+" REQUIRE SSL")
 	cur = secretFor(tlsServer, user, pw, rotation.SSLRequired)
 	cur.Engine = "mysql"
 	if alternating {

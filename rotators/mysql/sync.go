@@ -34,16 +34,13 @@ func (s *session) hosts(ctx context.Context, user string) ([]string, error) {
 	return hosts, nil
 }
 
-// syncClone makes dst exist for exactly the hosts of src, each entry with src's TLS
-// requirement, resource limits, privileges, roles and default roles. A new entry gets
-// newEntryPassword; the caller sets the pending user's password afterwards.
-func (s *session) syncClone(ctx context.Context, src, dst, newEntryPassword string) error {
-	srcHosts, err := s.hosts(ctx, src)
-	if err != nil {
-		return err
-	}
+// syncClone makes dst exist for exactly srcHosts (the entries of src the rotation owns),
+// each entry with src's TLS requirement, resource limits, privileges, roles and default
+// roles. A new entry gets newEntryPassword; the caller sets the pending user's password
+// afterwards.
+func (s *session) syncClone(ctx context.Context, src, dst string, srcHosts []string, newEntryPassword string) error {
 	if len(srcHosts) == 0 {
-		return fmt.Errorf("user %q does not exist", src)
+		return fmt.Errorf("user %q has no host entry to copy", src)
 	}
 	dstHosts, err := s.hosts(ctx, dst)
 	if err != nil {
@@ -63,12 +60,12 @@ func (s *session) syncClone(ctx context.Context, src, dst, newEntryPassword stri
 			return err
 		}
 	}
-	// An entry the base user no longer has would keep a login open from a host the base
-	// user lost: remove it.
+	// An entry the base user no longer has (or whose password the secret no longer
+	// holds) would keep a login open from a host the base user lost: remove it.
 	for _, h := range dstHosts {
 		if !slices.Contains(srcHosts, h) {
 			if _, err := s.conn.ExecContext(ctx, "DROP USER ?@?", dst, h); err != nil {
-				return fmt.Errorf("drop %q@%q (a host %q no longer has): %w", dst, h, src, err)
+				return fmt.Errorf("drop %q@%q (a host of %q the rotation does not own): %w", dst, h, src, err)
 			}
 		}
 	}

@@ -101,15 +101,7 @@ func TestLoginErrorsNameTheFailureNotThePassword(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	bundle, err := OptionsFromEnv(func(k string) string {
-		if k == EnvCABundle {
-			return tlsPG.CAFile
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bundle := trustTestCA(t)
 	cases := []struct {
 		name    string
 		server  func() *fixture

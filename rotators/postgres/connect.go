@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -20,39 +21,31 @@ const connectTimeout = 5 * time.Second
 // defaultDBName is the templates' default when the secret has no dbname.
 const defaultDBName = "postgres"
 
-// connect logs in as s. TLS follows the secret's ssl key as AWS's templates read it:
-// required means TLS verified against the host name (verify-full); disabled means plain;
-// preferred (no key) tries verified TLS and falls back to plain on failure.
+// connect logs in as s, with TLS as the secret's ssl key says (dbtls): required means
+// TLS verified against the host name (verify-full); disabled means plain; preferred (no
+// key) tries verified TLS and falls back to plain, with a warning, but not after a wrong
+// password.
 func (d *DB) connect(ctx context.Context, s rotation.Secret) (*pgx.Conn, error) {
 	if err := checkName(s.Username); err != nil {
 		return nil, err
 	}
-	switch s.SSL {
-	case rotation.SSLRequired:
-		return d.connectOnce(ctx, s, true)
-	case rotation.SSLDisabled:
-		return d.connectOnce(ctx, s, false)
-	}
-	conn, errTLS := d.connectOnce(ctx, s, true)
-	if errTLS == nil {
-		return conn, nil
-	}
-	// A wrong password is wrong over either transport: do not try again in plain text.
-	var pgErr *pgconn.PgError
-	if errors.As(errTLS, &pgErr) && pgErr.Code == "28P01" {
-		return nil, errTLS
-	}
-	conn, errPlain := d.connectOnce(ctx, s, false)
-	if errPlain != nil {
-		return nil, fmt.Errorf("%w (over TLS first: %v)", errPlain, errTLS)
-	}
-	return conn, nil
+	t := dbtls.Target{Host: s.Host, Port: d.port(s), Mode: s.SSL, Roots: d.roots, Log: d.log, Refused: wrongPassword}
+	return dbtls.Connect(ctx, t, func(ctx context.Context, tc *tls.Config) (*pgx.Conn, error) {
+		return d.connectOnce(ctx, s, tc)
+	})
 }
 
-// connectOnce makes one login attempt. The configuration is built field by field on top
-// of pgx.ParseConfig(""), never from a formatted DSN, so any character in a password or a
-// user name is passed as is.
-func (d *DB) connectOnce(ctx context.Context, s rotation.Secret, useTLS bool) (*pgx.Conn, error) {
+// wrongPassword reports PostgreSQL's invalid_password (28P01): wrong over either
+// transport, so not worth sending again in plain text.
+func wrongPassword(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "28P01"
+}
+
+// connectOnce makes one login attempt, over TLS with tc or in plain text when tc is nil.
+// The configuration is built field by field on top of pgx.ParseConfig(""), never from a
+// formatted DSN, so any character in a password or a user name is passed as is.
+func (d *DB) connectOnce(ctx context.Context, s rotation.Secret, tc *tls.Config) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig("")
 	if err != nil {
 		return nil, fmt.Errorf("connection defaults (check the PG* environment variables): %w", err)
@@ -67,14 +60,7 @@ func (d *DB) connectOnce(ctx context.Context, s rotation.Secret, useTLS bool) (*
 	}
 	cfg.ConnectTimeout = connectTimeout
 	cfg.Fallbacks = nil
-	cfg.TLSConfig = nil
-	if useTLS {
-		cfg.TLSConfig = &tls.Config{
-			ServerName: s.Host,
-			RootCAs:    d.roots,
-			MinVersion: tls.VersionTLS12,
-		}
-	}
+	cfg.TLSConfig = tc
 	// Utility statements (ALTER ROLE) take no parameters, and a rotation runs each query
 	// once, so prepared-statement caching would only add round trips.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
@@ -85,7 +71,7 @@ func (d *DB) connectOnce(ctx context.Context, s rotation.Secret, useTLS bool) (*
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		mode := "plain text"
-		if useTLS {
+		if tc != nil {
 			mode = "TLS (verify-full)"
 		}
 		return nil, fmt.Errorf("log in as %q to %s:%d over %s: %w", s.Username, s.Host, d.port(s), mode, scrub(err, s.Password))

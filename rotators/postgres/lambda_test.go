@@ -25,8 +25,9 @@ func TestBuiltFunctionsUnderTheRuntimeEmulator(t *testing.T) {
 		alternat bool
 	}{
 		{name: "single user, plain", pkg: "postgres-single-user", pg: func() *testdb.Postgres { return plainPG }},
-		{name: "alternating users, verified TLS", pkg: "postgres-alternating-users", pg: func() *testdb.Postgres { return tlsPG },
-			ssl: rotation.SSLRequired, env: []string{EnvCABundle + "=" + tlsPG.CAFile, EnvCloneSetRole + "=true"}, alternat: true},
+		// A server that refuses plain text: the rotation shows every login used TLS.
+		{name: "alternating users, verified TLS", pkg: "postgres-alternating-users", pg: func() *testdb.Postgres { return tlsOnlyPG },
+			ssl: rotation.SSLRequired, env: []string{EnvCABundle + "=" + tlsOnlyPG.CAFile, EnvCloneSetRole + "=true"}, alternat: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

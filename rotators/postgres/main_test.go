@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,10 @@ import (
 )
 
 // plainPG logs every statement and has TLS off; tlsPG has TLS on (plain text still
-// accepted). Tests share them and isolate themselves with their own databases and users.
-var plainPG, tlsPG *testdb.Postgres
+// accepted); tlsOnlyPG refuses plain text, so a rotation against it shows that every
+// login used TLS. Tests share them and isolate themselves with their own databases and
+// users.
+var plainPG, tlsPG, tlsOnlyPG *testdb.Postgres
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
@@ -36,7 +39,40 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer tlsPG.Close()
+	tlsOnlyPG, err = testdb.StartPostgres(ctx, testdb.PostgresOptions{RequireTLS: true, LogStatements: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer tlsOnlyPG.Close()
 	return m.Run()
+}
+
+// trustTestCA is the adapter's options with DB_CA_BUNDLE naming the TLS servers' CAs.
+func trustTestCA(t testing.TB) Options {
+	t.Helper()
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
+	var pem []byte
+	for _, pg := range []*testdb.Postgres{tlsPG, tlsOnlyPG} {
+		b, err := os.ReadFile(pg.CAFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pem = append(pem, b...)
+	}
+	if err := os.WriteFile(bundle, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := OptionsFromEnv(func(k string) string {
+		if k == EnvCABundle {
+			return bundle
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // fixture is one test's database and login user on a server.
@@ -100,7 +136,8 @@ func (f *fixture) master() rotation.Secret {
 		Password: f.pg.Password, DBName: f.dbname}
 }
 
-// login connects as a client would, plain text, and reads the notes table.
+// login connects as a client would, over TLS when the server has it, and reads the notes
+// table.
 func login(ctx context.Context, pg *testdb.Postgres, dbname, user, password string) error {
 	cfg, err := pgx.ParseConfig("")
 	if err != nil {
@@ -108,7 +145,7 @@ func login(ctx context.Context, pg *testdb.Postgres, dbname, user, password stri
 	}
 	cfg.Host, cfg.Port, cfg.Database = pg.Host, uint16(pg.Port), dbname
 	cfg.User, cfg.Password = user, password
-	cfg.TLSConfig, cfg.Fallbacks = nil, nil
+	cfg.TLSConfig, cfg.Fallbacks = pg.TLSConfig(), nil // nil (plain text) when the server has no TLS
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn, err := pgx.ConnectConfig(ctx, cfg)

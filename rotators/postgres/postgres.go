@@ -1,5 +1,5 @@
 // Package postgres is the PostgreSQL adapter of the rotation engine: it logs in with a
-// secret (TLS as the secret's "ssl" key says), changes passwords by sending SCRAM-SHA-256
+// secret (TLS as the secret's "ssl" key says, through dbtls), changes passwords by sending SCRAM-SHA-256
 // verifiers computed here, and creates the alternating user's clone.
 package postgres
 
@@ -7,11 +7,12 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"os"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
 
@@ -19,7 +20,7 @@ import (
 const (
 	// EnvCABundle names a PEM file of extra CA certificates trusted for TLS (for example
 	// the RDS bundle), on top of the system roots.
-	EnvCABundle = "DB_CA_BUNDLE"
+	EnvCABundle = dbtls.EnvCABundle
 	// EnvCloneSetRole, when true, makes a newly created clone switch to the base user's
 	// role at login (ALTER ROLE clone SET role = base), so the objects it creates belong
 	// to the base user.
@@ -38,6 +39,8 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// CloneSetRole: see EnvCloneSetRole.
 	CloneSetRole bool
+	// Log gets the warning when a login falls back to plain text; nil is slog.Default().
+	Log *slog.Logger
 }
 
 // OptionsFromEnv reads DB_CA_BUNDLE and CLONE_SET_ROLE. An unreadable bundle or a bundle
@@ -45,20 +48,11 @@ type Options struct {
 // otherwise fail every rotation with a less obvious message.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	var o Options
-	if path := getenv(EnvCABundle); path != "" {
-		pem, err := os.ReadFile(path)
-		if err != nil {
-			return Options{}, fmt.Errorf("%s: %w", EnvCABundle, err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return Options{}, fmt.Errorf("%s: %s holds no PEM certificate", EnvCABundle, path)
-		}
-		o.RootCAs = pool
+	roots, err := dbtls.RootsFromEnv(getenv)
+	if err != nil {
+		return Options{}, err
 	}
+	o.RootCAs = roots
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvCloneSetRole))); v {
 	case "", "false", "0", "n", "no":
 	case "true", "1", "y", "yes":
@@ -74,12 +68,18 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 type DB struct {
 	roots        *x509.CertPool
 	cloneSetRole bool
+	log          *slog.Logger
 }
 
 var _ rotation.Database = (*DB)(nil)
 
 // New returns the adapter.
-func New(o Options) *DB { return &DB{roots: o.RootCAs, cloneSetRole: o.CloneSetRole} }
+func New(o Options) *DB {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &DB{roots: o.RootCAs, cloneSetRole: o.CloneSetRole, log: o.Log}
+}
 
 // Engines are the templates' accepted engine values.
 func (d *DB) Engines() []string { return []string{"postgres", "aurora-postgresql"} }
@@ -120,14 +120,11 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 	if err != nil {
 		return err
 	}
-	conn, err := d.connect(ctx, login)
+	conn, err := d.connectSCRAM(ctx, login)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
-		return err
-	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, "ALTER ROLE "+pgx.Identifier{user}.Sanitize()+" WITH PASSWORD "+lit)
 		return err
@@ -138,111 +135,18 @@ func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, passw
 	return nil
 }
 
-// SyncClone logs in as master and gives clone.Username the password clone.Password.
-//
-// When clone.Username is base.Username+"_clone", a missing clone is created with LOGIN
-// and made a member of base's role, so it has the base user's privileges (as AWS's
-// template does); an existing one gets LOGIN and the membership (and, with
-// CLONE_SET_ROLE, the role switch) back if someone removed them, so a retried or later
-// rotation repairs a half-made clone.
-//
-// Otherwise base is the clone (x_clone) and clone the base user (x): x must exist and
-// x_clone must be a member of it, or nothing is changed. A secret naming a look-alike
-// "x_clone" must not win the password of x, which may be the master user itself.
-func (d *DB) SyncClone(ctx context.Context, master, base, clone rotation.Secret) error {
-	for _, n := range []string{base.Username, clone.Username} {
-		if err := checkName(n); err != nil {
-			return err
-		}
-	}
-	lit, err := verifierLiteral(clone.Password)
+// connectSCRAM logs in as s to a server that takes SCRAM-SHA-256 verifiers (see
+// checkSCRAMServer): the connection every password change is made on.
+func (d *DB) connectSCRAM(ctx context.Context, s rotation.Secret) (*pgx.Conn, error) {
+	conn, err := d.connect(ctx, s)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	conn, err := d.connect(ctx, master)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	if err := checkSCRAMServer(conn.PgConn().ParameterStatus("server_version")); err != nil {
-		return err
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, err
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		return d.syncClone(ctx, tx, base.Username, clone.Username, lit)
-	})
-	if err != nil {
-		return scrub(err, master.Password, clone.Password, lit)
-	}
-	return nil
-}
-
-func (d *DB) syncClone(ctx context.Context, tx pgx.Tx, base, clone, lit string) error {
-	baseID, cloneID := pgx.Identifier{base}.Sanitize(), pgx.Identifier{clone}.Sanitize()
-	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", clone).Scan(&exists); err != nil {
-		return fmt.Errorf("look up role %q: %w", clone, err)
-	}
-	if clone != base+rotation.CloneSuffix {
-		// The pending user is x and the current one x_clone. The master acts on x only
-		// when x_clone is a member of x, as the first rotation made it: otherwise anyone
-		// able to create a role "x_clone" and write this secret could have the master
-		// set the password of any x (the master user itself, say) and read it back.
-		// For the same reason x is never created here: AWS's template would make it a
-		// member of x_clone, a link that anyone owning x_clone could forge, so the
-		// rotation after next could not tell it from an impostor.
-		if !exists {
-			return fmt.Errorf("role %q does not exist: alternating users only creates the %q user of an existing one; start from a user name without the suffix", clone, rotation.CloneSuffix)
-		}
-		member, err := isMember(ctx, tx, clone, base)
-		if err != nil {
-			return err
-		}
-		if !member {
-			return fmt.Errorf("refusing to set the password of %q: the current user %q is not a member of it, so it is not its clone", clone, base)
-		}
-		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" WITH PASSWORD "+lit); err != nil {
-			return fmt.Errorf("alter role %q: %w", clone, err)
-		}
-		return nil
-	}
-	if exists {
-		// The clone gets LOGIN back too, in case someone disabled it.
-		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" WITH LOGIN PASSWORD "+lit); err != nil {
-			return fmt.Errorf("alter role %q: %w", clone, err)
-		}
-	} else if _, err := tx.Exec(ctx, "CREATE ROLE "+cloneID+" WITH LOGIN PASSWORD "+lit); err != nil {
-		return fmt.Errorf("create role %q: %w", clone, err)
-	}
-
-	member, err := isMember(ctx, tx, base, clone)
-	if err != nil {
-		return err
-	}
-	if !member {
-		if _, err := tx.Exec(ctx, "GRANT "+baseID+" TO "+cloneID); err != nil {
-			return fmt.Errorf("grant %q to %q: %w", base, clone, err)
-		}
-	}
-	if d.cloneSetRole {
-		// role is a setting like any other: at each login the clone becomes the base
-		// user, so tables it creates are owned by the base user, not by the clone.
-		if _, err := tx.Exec(ctx, "ALTER ROLE "+cloneID+" SET role TO "+baseID); err != nil {
-			return fmt.Errorf("set role of %q to %q: %w", clone, base, err)
-		}
-	}
-	return nil
-}
-
-// isMember reports whether member is a direct member of role.
-func isMember(ctx context.Context, tx pgx.Tx, role, member string) (bool, error) {
-	const q = `SELECT EXISTS (SELECT 1 FROM pg_auth_members m
-		JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
-		WHERE r.rolname = $1 AND u.rolname = $2)`
-	var ok bool
-	if err := tx.QueryRow(ctx, q, role, member).Scan(&ok); err != nil {
-		return false, fmt.Errorf("look up membership of %q in %q: %w", member, role, err)
-	}
-	return ok, nil
+	return conn, nil
 }
 
 // checkSCRAMServer refuses a server older than PostgreSQL 10. Those do not know SCRAM

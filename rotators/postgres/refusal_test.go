@@ -266,7 +266,7 @@ func TestAlternatingRefusesABaseRoleItDidNotClone(t *testing.T) {
 
 	// The adapter refuses on its own too, for a caller that skips the engine.
 	pending := f.secret().WithCredentials(f.user, "Stolen-"+randomHex(t, 8))
-	err = New(Options{}).SyncClone(t.Context(), f.master(), s, pending)
+	err = New(Options{}).SyncClone(t.Context(), f.master(), rotation.Pair{Current: s, Pending: pending})
 	if err == nil || !strings.Contains(err.Error(), "not a member") {
 		t.Fatalf("SyncClone error = %v, want a refusal naming the missing membership", err)
 	}
@@ -291,7 +291,7 @@ func TestAlternatingCurrentCloneWithoutBaseUser(t *testing.T) {
 	}
 	base := strings.TrimSuffix(f.user, rotation.CloneSuffix)
 	pending := s.WithCredentials(base, "New-"+randomHex(t, 8))
-	if err := New(Options{}).SyncClone(t.Context(), f.master(), s, pending); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if err := New(Options{}).SyncClone(t.Context(), f.master(), rotation.Pair{Current: s, Pending: pending}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("SyncClone error = %v, want a refusal naming the missing base user", err)
 	}
 	cur, _ := e.value(t, arn, rotation.StageCurrent)

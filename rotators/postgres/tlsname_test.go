@@ -16,15 +16,7 @@ import (
 // name, the login is refused for that reason; the same address in plain text logs in,
 // so nothing else stands in the way.
 func TestTLSVerifiesHostName(t *testing.T) {
-	opts, err := OptionsFromEnv(func(k string) string {
-		if k == EnvCABundle {
-			return tlsPG.CAFile
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := trustTestCA(t)
 	f := newFixture(t, tlsPG, "")
 	host, port := testdb.LoopbackAlias(t, net.JoinHostPort(tlsPG.Host, strconv.Itoa(tlsPG.Port)))
 	cases := []struct {

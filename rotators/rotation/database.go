@@ -21,8 +21,24 @@ type Database interface {
 	// SetPassword logs in as login and sets user's password to password. In single-user
 	// rotation login is the current (or previous) secret and user is login.Username.
 	SetPassword(ctx context.Context, login Secret, user, password string) error
-	// SyncClone logs in as master and makes clone.Username a login with clone.Password and
-	// the same privileges as base.Username: it creates the clone when missing, else only
-	// sets its password (an adapter may also re-sync what the clone inherits).
-	SyncClone(ctx context.Context, master, base, clone Secret) error
+	// SyncClone logs in as master and makes p.Pending's user a login with p.Pending's
+	// password and the privileges of the pair's base user (the one without "_clone"): it
+	// creates the clone when missing, else sets its password (an adapter may also re-sync
+	// what the clone inherits). An existing clone the adapter cannot show to be one — an
+	// account of that name the rotation did not make — is refused, unchanged.
+	SyncClone(ctx context.Context, master Secret, p Pair) error
+}
+
+// Pair is what alternating users' setSecret hands to SyncClone.
+type Pair struct {
+	// Current is the user clients hold now, x or x_clone; its credential logs in.
+	Current Secret
+	// Pending is the other user, with the password to give it.
+	Pending Secret
+	// Previous is the rotated secret's AWSPREVIOUS value when it names Pending's user on
+	// the same server, else the zero Secret: a password of that user the secret held. On
+	// the turn back to the base user the engine has checked that it logs in (the proof
+	// that the secret held x); on the way to the clone it is the clone's password from
+	// the rotation before, not checked.
+	Previous Secret
 }

@@ -21,6 +21,13 @@ import (
 type memDB struct {
 	mu    sync.Mutex
 	users map[string]string // username → password
+	syncs []syncCall        // every SyncClone, in order
+}
+
+// syncCall is what the engine handed SyncClone.
+type syncCall struct {
+	master Secret
+	pair   Pair
 }
 
 var _ Database = (*memDB)(nil)
@@ -48,13 +55,14 @@ func (d *memDB) SetPassword(ctx context.Context, login Secret, user, password st
 	return nil
 }
 
-func (d *memDB) SyncClone(ctx context.Context, master, _, clone Secret) error {
+func (d *memDB) SyncClone(ctx context.Context, master Secret, p Pair) error {
 	if err := d.Ping(ctx, master); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.users[clone.Username] = clone.Password
+	d.syncs = append(d.syncs, syncCall{master: master, pair: p})
+	d.users[p.Pending.Username] = p.Pending.Password
 	return nil
 }
 
@@ -233,5 +241,75 @@ func TestEngineRefusesCloneNameOverLimitAtCreateSecret(t *testing.T) {
 	err := e.rotate(t, arn)
 	if err == nil || !strings.Contains(err.Error(), "createSecret") || !strings.Contains(err.Error(), "over the limit") {
 		t.Fatalf("rotation error = %v, want createSecret naming the limit", err)
+	}
+}
+
+// TestEngineHandsSyncCloneThePair: the adapter gets the current and pending users and,
+// as Previous, the pending user's credential from the rotation before: none on the first
+// rotation, the base user's (checked to log in) on the turn back, the clone's after.
+func TestEngineHandsSyncCloneThePair(t *testing.T) {
+	e := newEngineEnv(t, AlternatingUsers(), map[string]string{"app": "Old-password-1", "root": "Root-password-1"})
+	master := e.create(t, "master", `{"engine":"postgres","host":"h","username":"root","password":"Root-password-1"}`)
+	arn := e.create(t, "app", `{"engine":"postgres","host":"h","username":"app","password":"Old-password-1","masterarn":"`+master+`"}`)
+	var currents []Secret
+	for i := range 3 {
+		currents = append(currents, e.current(t, arn))
+		if err := e.rotate(t, arn); err != nil {
+			t.Fatalf("rotation %d: %v", i+1, err)
+		}
+	}
+	if len(e.db.syncs) != 3 {
+		t.Fatalf("%d SyncClone calls, want 3", len(e.db.syncs))
+	}
+	wantPrevious := []struct{ user, password string }{
+		{"", ""}, {"app", "Old-password-1"}, {"app_clone", currents[1].Password},
+	}
+	for i, c := range e.db.syncs {
+		if c.pair.Current.Username != currents[i].Username || c.pair.Current.Password != currents[i].Password {
+			t.Errorf("rotation %d: Current is %q, want AWSCURRENT's %q", i+1, c.pair.Current.Username, currents[i].Username)
+		}
+		if w := wantPrevious[i]; c.pair.Previous.Username != w.user || c.pair.Previous.Password != w.password {
+			t.Errorf("rotation %d: Previous is user %q, want %q with its password from the rotation before", i+1, c.pair.Previous.Username, w.user)
+		}
+	}
+}
+
+// TestEngineMasterRequiresTLSWhenTheSecretDoes: the master's connection carries the new
+// password, so when the rotated secret requires TLS the master login requires it too,
+// whatever the master secret's own ssl key says; otherwise that key decides.
+func TestEngineMasterRequiresTLSWhenTheSecretDoes(t *testing.T) {
+	cases := []struct {
+		name              string
+		secretSSL, master string // the ssl key's JSON, "" for none
+		want              SSLMode
+	}{
+		{"required, master without the key", "true", "", SSLRequired},
+		{"required, master says false", "true", "false", SSLRequired},
+		{"an unknown word reads as absent", `"yes"`, "", SSLPreferred},
+		{"absent, master without the key", "", "", SSLPreferred},
+		{"absent, master says false", "", "false", SSLDisabled},
+		{"disabled, master requires", "false", "true", SSLRequired},
+	}
+	key := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return `,"ssl":` + v
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngineEnv(t, AlternatingUsers(), map[string]string{"app": "Old-password-1", "root": "Root-password-1"})
+			master := e.create(t, "master", `{"engine":"postgres","host":"h","username":"root","password":"Root-password-1"`+key(tc.master)+`}`)
+			arn := e.create(t, "app", `{"engine":"postgres","host":"h","username":"app","password":"Old-password-1","masterarn":"`+master+`"`+key(tc.secretSSL)+`}`)
+			if err := e.rotate(t, arn); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.db.syncs) != 1 {
+				t.Fatalf("%d SyncClone calls, want 1", len(e.db.syncs))
+			}
+			if got := e.db.syncs[0].master.SSL; got != tc.want {
+				t.Errorf("master logged in with ssl %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -7,33 +7,24 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 )
 
-// SSLMode is the meaning of the secret's "ssl" key, as AWS's rotation templates read it.
-type SSLMode int
+// SSLMode is the meaning of the secret's "ssl" key, as AWS's rotation templates read it
+// (see dbtls.Mode, which the adapters connect with).
+type SSLMode = dbtls.Mode
 
 const (
 	// SSLPreferred is the zero value: the key is absent, so try TLS and fall back to plain
 	// text, as AWS's templates do.
-	SSLPreferred SSLMode = iota
+	SSLPreferred = dbtls.Preferred
 	// SSLRequired is "ssl": true (or "true"): TLS is required and the server certificate is
 	// verified (verify-full) against the system roots plus DB_CA_BUNDLE.
-	SSLRequired
+	SSLRequired = dbtls.Required
 	// SSLDisabled is "ssl": false (or "false"): plain text only.
-	SSLDisabled
+	SSLDisabled = dbtls.Disabled
 )
-
-// String names the mode for error messages.
-func (m SSLMode) String() string {
-	switch m {
-	case SSLRequired:
-		return "required"
-	case SSLDisabled:
-		return "disabled"
-	default:
-		return "preferred"
-	}
-}
 
 // The JSON keys of AWS's database secrets.
 const (
@@ -97,7 +88,7 @@ func ParseSecret(b []byte) (Secret, error) {
 	if s.Port, err = parsePort(raw[keyPort]); err != nil {
 		return Secret{}, err
 	}
-	s.SSL = parseSSL(raw[keySSL])
+	s.SSL = dbtls.ParseMode(raw[keySSL])
 	return s, nil
 }
 
@@ -116,33 +107,6 @@ func parsePort(v json.RawMessage) (int, error) {
 		return 0, errors.New(`parse secret: key "port" must be a number from 1 to 65535`)
 	}
 	return port, nil
-}
-
-// parseSSL reads the key as AWS's templates do: a JSON boolean, or the strings "true" and
-// "false" in any case, are strict; anything else (another string, a number) means the
-// same as an absent key: try TLS and fall back. Keeping that reading is what makes a secret
-// that rotates with AWS's functions rotate here too.
-func parseSSL(v json.RawMessage) SSLMode {
-	if v == nil || string(v) == "null" {
-		return SSLPreferred
-	}
-	var b bool
-	if json.Unmarshal(v, &b) == nil {
-		if b {
-			return SSLRequired
-		}
-		return SSLDisabled
-	}
-	var str string
-	if json.Unmarshal(v, &str) == nil {
-		switch strings.ToLower(str) {
-		case "true":
-			return SSLRequired
-		case "false":
-			return SSLDisabled
-		}
-	}
-	return SSLPreferred
 }
 
 // MarshalJSON encodes the AWS keys plus the carried-over unknown keys. A key that was
@@ -169,7 +133,7 @@ func (s Secret) MarshalJSON() ([]byte, error) {
 			out[keyPort] = json.RawMessage(strconv.Itoa(s.Port))
 		}
 	}
-	if _, had := s.raw[keySSL]; !had || parseSSL(s.raw[keySSL]) != s.SSL {
+	if _, had := s.raw[keySSL]; !had || dbtls.ParseMode(s.raw[keySSL]) != s.SSL {
 		switch s.SSL {
 		case SSLRequired:
 			out[keySSL] = json.RawMessage("true")

@@ -141,7 +141,8 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	if current.MasterARN == "" {
 		return errNoMaster
 	}
-	if err := provePreviousBase(ctx, env, current, pending); err != nil {
+	previous, err := previousOf(ctx, env, current, pending)
+	if err != nil {
 		return err
 	}
 	master, err := env.GetSecret(ctx, current.MasterARN, StageCurrent)
@@ -150,33 +151,49 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	}
 	// The master acts in the rotated user's database, as in AWS's template.
 	master.DBName = current.DBName
+	// The master's connection carries the new password (or its hash) to the server: when
+	// the rotated secret requires TLS, so does the master login, whatever the master
+	// secret's own ssl key says, or one stripped TLS handshake would expose it.
+	if current.SSL == SSLRequired {
+		master.SSL = SSLRequired
+	}
 	if master.Host != current.Host || env.r.port(master) != env.r.port(current) {
 		return fmt.Errorf("master secret %s is for %s:%d, not the current host %s:%d",
 			current.MasterARN, master.Host, env.r.port(master), current.Host, env.r.port(current))
 	}
-	if err := db.SyncClone(ctx, master, current, pending); err != nil {
+	if err := db.SyncClone(ctx, master, Pair{Current: current, Pending: pending, Previous: previous}); err != nil {
 		return fmt.Errorf("as master from %s, set up %q: %w", current.MasterARN, pending.Username, err)
 	}
 	return nil
 }
 
-// provePreviousBase guards the turn back from name_clone to name. There the master sets
-// the password of the base user — the account whose privileges the clone copies — and a
+// previousOf reads the AWSPREVIOUS value that SyncClone gets with the pair: the pending
+// user's credential from the rotation before, when the secret holds one.
+//
+// On the turn back from name_clone to name it is required. There the master sets the
+// password of the base user — the account whose privileges the clone copies — and a
 // secret that merely names some "admin_clone" must not get the master to hand over
 // admin's password. So the secret must show it held the base user's credential: its
 // AWSPREVIOUS version, left by the rotation that moved to the clone, names the base user
 // on the same server and still logs in.
-func provePreviousBase(ctx context.Context, env *SetEnv, current, pending Secret) error {
+//
+// On the way to the clone it is optional and not checked here: an adapter may use it to
+// tell the secret's own clone from an account it did not make.
+func previousOf(ctx context.Context, env *SetEnv, current, pending Secret) (Secret, error) {
 	if base, ok := strings.CutSuffix(current.Username, CloneSuffix); !ok || base != pending.Username {
-		return nil // the master sets the clone's password: nothing to prove
+		previous, err := env.GetSecret(ctx, env.SecretID, StagePrevious)
+		if err != nil || previous.Username != pending.Username || env.SameTarget(current, previous) != nil {
+			return Secret{}, nil
+		}
+		return previous, nil
 	}
-	refuse := func(why string, err error) error {
+	refuse := func(why string, err error) (Secret, error) {
 		msg := fmt.Sprintf("the master sets the password of %q (the base of the current user %q) only when AWSPREVIOUS holds %q's working credential, as the rotation to the clone leaves it: %s",
 			pending.Username, current.Username, pending.Username, why)
 		if err != nil {
-			return fmt.Errorf("%s: %w", msg, err)
+			return Secret{}, fmt.Errorf("%s: %w", msg, err)
 		}
-		return errors.New(msg)
+		return Secret{}, errors.New(msg)
 	}
 	previous, err := env.GetSecret(ctx, env.SecretID, StagePrevious)
 	if err != nil {
@@ -191,5 +208,5 @@ func provePreviousBase(ctx context.Context, env *SetEnv, current, pending Secret
 	if err := env.DB().Ping(ctx, previous); err != nil {
 		return refuse("AWSPREVIOUS does not log in", err)
 	}
-	return nil
+	return previous, nil
 }
