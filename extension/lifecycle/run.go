@@ -17,6 +17,9 @@ type Options struct {
 	// the function in the same execution environment, never the network).
 	Addr    string
 	Handler http.Handler
+	// PortSetting names the setting that chooses Addr's port
+	// (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT); a port in use is reported with it.
+	PortSetting string
 	// Prefetch warms the cache. Its error is logged, not fatal: every id it
 	// failed on is still served, just fetched on first use.
 	Prefetch func(context.Context) error
@@ -58,9 +61,8 @@ const standaloneGrace = 5 * time.Second
 // of timing out.
 func RunExtension(ctx context.Context, c *Client, events []EventType, o Options) error {
 	log := logger(o)
-	ln, err := net.Listen("tcp", o.Addr)
+	ln, err := listen(o)
 	if err != nil {
-		err = fmt.Errorf("listen on %s: %w", o.Addr, err)
 		return ReportInitError(ctx, c, events, ErrorTypeListen, err)
 	}
 	srv := newServer(o)
@@ -165,9 +167,9 @@ func ReportInitError(ctx context.Context, c *Client, events []EventType, errorTy
 // for local development outside Lambda.
 func RunStandalone(ctx context.Context, o Options) error {
 	log := logger(o)
-	ln, err := net.Listen("tcp", o.Addr)
+	ln, err := listen(o)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+		return err
 	}
 	srv := newServer(o)
 	served := serve(srv, ln)

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/paramsecrets/paramsecrets/internal/sdkconfig"
 )
 
 // SecretsManager is the part of the Secrets Manager API the engine calls. The SDK client
@@ -43,6 +45,7 @@ func NewSecretsManagerFromEnv(ctx context.Context) (*secretsmanager.Client, erro
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	sdkconfig.Apply(&cfg) // paramsecrets/<version> in the User-Agent; a clear missing-credentials error
 	endpoint := os.Getenv(EnvSecretsManagerEndpoint)
 	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		if endpoint != "" {
