@@ -30,5 +30,5 @@ func Main(strategy Strategy, newDB func(getenv func(string) string) (Database, e
 	if err != nil {
 		log.Fatalf("start: %v", err)
 	}
-	lambda.Start(r.Handle)
+	lambda.Start(r) // Rotator.Invoke: the payload decoded here, errors with a readable errorType
 }
