@@ -9,38 +9,66 @@ SHELL := /bin/bash
 
 GO       ?= go
 DIST     ?= dist
-GOOS     ?= $(shell $(GO) env GOOS)
-GOARCH   ?= $(shell $(GO) env GOARCH)
+MODULE   := github.com/paramsecrets/paramsecrets
 ROTATORS := postgres-single-user postgres-alternating-users mysql-single-user mysql-alternating-users
 EXAMPLES := $(notdir $(wildcard examples/*))
 
-# Lambda binaries are static, stripped and reproducible; rotators use the
-# lambda.norpc tag because provided.al2023 speaks only the Runtime API.
-LAMBDA_ENV   := CGO_ENABLED=0
-LAMBDA_FLAGS := -trimpath -ldflags='-s -w' -tags lambda.norpc
+# VERSION is the suite's version (semver), from the VERSION file unless given on
+# the command line; every binary reports it (-version, the extension's start-up
+# line, the User-Agent of its AWS calls).
+VERSION := $(shell cat VERSION)
 
-.PHONY: all build localaws extension rotators examples test test-go lint fmt deps clean bench demo layer package
+# ARCH is the Lambda architecture of layers and functions: x86_64 (Lambda's and
+# template.yaml's default) or arm64. `make build` ignores it: host binaries
+# always. sam build sets it through sam/<arch>/Makefile (see the end of this file).
+ARCH ?= x86_64
+LAMBDA_GOARCH := $(if $(filter x86_64,$(ARCH)),amd64,$(if $(filter arm64,$(ARCH)),arm64))
+ifeq ($(LAMBDA_GOARCH),)
+$(error ARCH=$(ARCH): want x86_64 or arm64)
+endif
+ifeq ($(origin GOARCH),command line)
+$(error GOARCH is not read here: say ARCH=x86_64 or ARCH=arm64 for layers and functions; make build is always for this host)
+endif
+
+# The host, whatever GOOS/GOARCH the environment exports: localaws and the
+# tools must run where they are built.
+HOST_ENV := GOOS=$(shell $(GO) env GOHOSTOS) GOARCH=$(shell $(GO) env GOHOSTARCH)
+
+# Every binary is static, reproducible (-trimpath) and stamped with VERSION;
+# Lambda binaries are stripped and use the lambda.norpc tag because
+# provided.al2023 speaks only the Runtime API.
+STAMP        := -X $(MODULE)/internal/version.stamped=$(VERSION)
+LAMBDA_FLAGS := -trimpath -ldflags='-s -w $(STAMP)' -tags lambda.norpc
+LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH)
+HOST_BUILD   := CGO_ENABLED=0 $(HOST_ENV) $(GO) build
+
+# Zips are reproducible (internal/pack): entries sorted, modes fixed, every
+# timestamp SOURCE_DATE_EPOCH, by default the last commit's time.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 315532800)
+PACK = $(HOST_ENV) CGO_ENABLED=0 $(GO) run ./internal/pack
+
+.PHONY: all build localaws extension rotators examples test test-go lint fmt deps clean bench demo layer package release
 
 all: build
 
 build: localaws extension rotators examples
 
 localaws:
-	$(LAMBDA_ENV) $(GO) build -trimpath -o $(DIST)/localaws ./localaws/cmd/localaws
+	$(HOST_BUILD) -trimpath -ldflags='$(STAMP)' -o $(DIST)/localaws ./localaws/cmd/localaws
 
 extension:
-	$(LAMBDA_ENV) GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/extensions/paramsecrets ./extension
+	$(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/extensions/paramsecrets ./extension
 
 rotators:
 	@for r in $(ROTATORS); do \
 	  echo "go build rotators/$$r"; \
-	  $(LAMBDA_ENV) GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/rotators/$$r/bootstrap ./rotators/$$r; \
+	  $(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/rotators/$$r/bootstrap ./rotators/$$r; \
 	done
 
 examples:
 	@for e in $(EXAMPLES); do \
 	  echo "go build examples/$$e"; \
-	  $(LAMBDA_ENV) GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(DIST)/examples/$$e/bootstrap ./examples/$$e; \
+	  $(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/examples/$$e/bootstrap ./examples/$$e; \
 	done
 
 # test: everything. deps first, so a fresh machine needs nothing else.
@@ -59,15 +87,13 @@ fmt:
 
 # deps installs what the tests start: PostgreSQL and MariaDB server binaries
 # (the tests run throwaway servers from them; the system services are never
-# touched), and zip for the layer. As root on Debian it installs them;
-# elsewhere it says how.
+# touched). As root on Debian it installs them; elsewhere it says how.
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 deps:
 	@missing=""; \
 	[ -n "$(PG_BIN)" ] || missing="$$missing postgresql"; \
 	command -v mariadb-install-db >/dev/null && { command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } || missing="$$missing mariadb-server"; \
-	command -v zip >/dev/null || missing="$$missing zip"; \
-	if [ -z "$$missing" ]; then echo "deps: postgresql, mariadb-server and zip present"; exit 0; fi; \
+	if [ -z "$$missing" ]; then echo "deps: postgresql and mariadb-server present"; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -93,38 +119,54 @@ bench: deps
 	$(GO) test -run='^$$' -bench=Rotation -benchmem -benchtime=20x ./rotators/...
 
 # ---------------------------------------------------------------------------
-# Packaging: the layer zip and the function zips, for the host or for
-# GOARCH=amd64|arm64 (Lambda's x86_64 and arm64).
-
-ZIP_ARCH = $(if $(filter arm64,$(GOARCH)),arm64,x86_64)
+# Packaging: the layer zip and the function zips for ARCH (x86_64 or arm64),
+# byte-identical on every run of the same commit.
 
 # layer: LAYER_DIR (layer/) holds exactly what the zip holds, for the last
 # architecture built; the zip goes to dist/.
 LAYER_DIR ?= layer
 layer:
-	@command -v zip >/dev/null || { echo "layer: zip is missing; run make deps" >&2; exit 1; }
 	rm -rf $(LAYER_DIR)/extensions && mkdir -p $(LAYER_DIR)/extensions $(DIST)
-	$(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/extensions/paramsecrets ./extension
-	rm -f $(DIST)/layer-$(ZIP_ARCH).zip
-	cd $(LAYER_DIR) && zip -q -X -r $(abspath $(DIST))/layer-$(ZIP_ARCH).zip extensions
-	@ls -l $(DIST)/layer-$(ZIP_ARCH).zip | awk '{print "layer: " $$9 " " $$5 " bytes"}'
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/extensions/paramsecrets ./extension
+	$(PACK) zip -epoch $(SOURCE_DATE_EPOCH) -o $(DIST)/layer-$(ARCH).zip -C $(LAYER_DIR) extensions
+	@ls -l $(DIST)/layer-$(ARCH).zip | awk '{print "layer: " $$9 " " $$5 " bytes"}'
 
 package: layer
 	@for f in $(addprefix rotators/,$(ROTATORS)) $(addprefix examples/,$(EXAMPLES)); do \
-	  n=$$(basename $$f); d=$(DIST)/package-$(ZIP_ARCH)/$$n; rm -rf $$d && mkdir -p $$d; \
-	  $(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $$d/bootstrap ./$$f; \
-	  rm -f $(DIST)/$$n-$(ZIP_ARCH).zip; (cd $$d && zip -q -X ../../$$n-$(ZIP_ARCH).zip bootstrap); \
-	  ls -l $(DIST)/$$n-$(ZIP_ARCH).zip | awk '{print "function: " $$9 " " $$5 " bytes"}'; \
+	  n=$$(basename $$f); d=$(DIST)/package-$(ARCH)/$$n; rm -rf $$d && mkdir -p $$d; \
+	  $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $$d/bootstrap ./$$f; \
+	  $(PACK) zip -epoch $(SOURCE_DATE_EPOCH) -o $(DIST)/$$n-$(ARCH).zip -C $$d bootstrap; \
+	  ls -l $(DIST)/$$n-$(ARCH).zip | awk '{print "function: " $$9 " " $$5 " bytes"}'; \
 	done
+
+# release: the layer and every function for both architectures, named
+# paramsecrets-<part>-<version>-<arch>.zip, with SHA256SUMS, in RELEASE_DIR.
+RELEASE_DIR ?= $(DIST)/release
+release:
+	@echo '$(VERSION)' | grep -Eq '^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$' || \
+	  { echo "release: VERSION '$(VERSION)' is not semver (MAJOR.MINOR.PATCH)" >&2; exit 1; }
+	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
+	@for a in x86_64 arm64; do \
+	  b=$(RELEASE_DIR)/.build-$$a; \
+	  $(MAKE) --no-print-directory package ARCH=$$a VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) DIST=$$b LAYER_DIR=$$b/layer >/dev/null || exit 1; \
+	  cp $$b/layer-$$a.zip $(RELEASE_DIR)/paramsecrets-layer-$(VERSION)-$$a.zip; \
+	  for f in $(ROTATORS) $(EXAMPLES); do cp $$b/$$f-$$a.zip $(RELEASE_DIR)/paramsecrets-$$f-$(VERSION)-$$a.zip; done; \
+	  rm -rf $$b; \
+	done
+	$(PACK) sums -o $(RELEASE_DIR)/SHA256SUMS $(RELEASE_DIR)/*.zip
+	@cat $(RELEASE_DIR)/SHA256SUMS
 
 # ---------------------------------------------------------------------------
 # sam build: one build-<LogicalId> target per template.yaml resource with
-# BuildMethod: makefile. SAM sets ARTIFACTS_DIR; the architecture comes from
-# GOARCH (set it to arm64 with Architecture=arm64), else the build host's.
+# BuildMethod: makefile. SAM (aws-lambda-builders' CustomMakeWorkflow) runs
+# `make --makefile <ContextPath>/Makefile build-<LogicalId>` in a copy of the
+# source with its own environment plus ARTIFACTS_DIR, and nothing else: not the
+# template's Architecture. So template.yaml points ContextPath at
+# sam/${Architecture}, whose Makefile sets ARCH and includes this one.
 
 define sam_function
 build-$(1):
-	$(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $$(ARTIFACTS_DIR)/bootstrap ./$(2)
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $$(ARTIFACTS_DIR)/bootstrap ./$(2)
 endef
 
 $(eval $(call sam_function,PostgresSingleUserRotator,rotators/postgres-single-user))
@@ -135,4 +177,4 @@ $(eval $(call sam_function,ExampleFunction,examples/dbreader))
 
 build-ParamSecretsLayer:
 	mkdir -p $(ARTIFACTS_DIR)/extensions
-	$(LAMBDA_ENV) GOOS=linux GOARCH=$(GOARCH) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/extensions/paramsecrets ./extension
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/extensions/paramsecrets ./extension

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/paramsecrets/paramsecrets/internal/sdkconfig"
 )
 
 // Variables the SDK reads that decide the standalone defaults below.
@@ -47,5 +49,8 @@ func loadAWSConfig(ctx context.Context, getenv func(string) string, standalone b
 	if standalone && cfg.Region == "" {
 		cfg.Region = standaloneRegion
 	}
+	// paramsecrets/<version> in the User-Agent; "no AWS credentials found (...)"
+	// instead of the instance metadata service's failure.
+	sdkconfig.Apply(&cfg)
 	return cfg, nil
 }

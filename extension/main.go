@@ -30,9 +30,14 @@ import (
 	"github.com/paramsecrets/paramsecrets/extension/metrics"
 	"github.com/paramsecrets/paramsecrets/extension/server"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
+	"github.com/paramsecrets/paramsecrets/internal/version"
 )
 
 func main() {
+	if version.Requested(os.Args[1:]) {
+		version.Print(os.Stdout, "paramsecrets")
+		return
+	}
 	os.Exit(run(os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -65,6 +70,7 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		return fail(lifecycle.ErrorTypeConfig, err)
 	}
 	log := newLogger(cfg, stderr)
+	log.Info("starting", "paramsecrets", version.Number())
 	logConfig(log, cfg, client != nil)
 
 	awsCfg, err := loadAWSConfig(ctx, getenv, client == nil)
@@ -98,9 +104,10 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 	srv := server.New(server.Options{Token: cfg.Token, Cache: c, Upstream: up, Logger: log, Metrics: counters})
 
 	opts := lifecycle.Options{
-		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
-		Handler: srv,
-		Logger:  log,
+		Addr:        net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
+		PortSetting: config.EnvHTTPPort,
+		Handler:     srv,
+		Logger:      log,
 		Flush: func() {
 			// The EMF line goes to stdout on its own line, where CloudWatch Logs
 			// extracts it; logs go to stderr.

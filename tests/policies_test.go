@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -24,10 +25,11 @@ func m(v any, keys ...string) any {
 
 // TestTemplateWiring checks what a deployer relies on and cfn-lint cannot
 // know: every function runs provided.al2023 from a bootstrap on the chosen
-// architecture; each rotator's rotation policy names its own fixed function
-// name; Secrets Manager may invoke each rotator from this account only;
-// alternating rotators may read the master secret; no statement grants on
-// every resource; and the stack outputs the layer and every rotator.
+// architecture; each rotator has its own role whose rotation statement names its
+// own fixed function name; Secrets Manager may invoke each rotator from this
+// account only; alternating rotators (only they) may read their engine's master
+// secret; no statement grants on every resource; and the stack outputs the layer
+// and every rotator.
 func TestTemplateWiring(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "template.yaml"))
 	if err != nil {
@@ -56,19 +58,23 @@ func TestTemplateWiring(t *testing.T) {
 			if name == nil {
 				t.Fatal("no fixed FunctionName: the rotation policy cannot name the function")
 			}
-			policies, _ := m(props, "Policies").([]any)
+			if m(props, "Role") != id+"Role.Arn" {
+				t.Fatalf("Role = %v, want its own %sRole", m(props, "Role"), id)
+			}
 			var rotationPolicy, masterRead bool
-			for _, p := range policies {
-				if n := m(p, "AWSSecretsManagerRotationPolicy", "FunctionName"); n != nil {
-					rotationPolicy = n == name
+			for _, st := range roleStatements(m(resources, id+"Role")) {
+				// The rotation statement is limited to the secrets whose rotation
+				// function is this one, by its fixed name.
+				lambda, _ := m(st.statement, "Condition", "StringEquals", "secretsmanager:resource/AllowRotationLambdaArn").(string)
+				if strings.HasSuffix(lambda, ":function:"+name.(string)) && st.condition == "" {
+					rotationPolicy = true
 				}
-				// !If [cond, {Statement: ...}, !Ref AWS::NoValue]
-				if alt, ok := p.([]any); ok && len(alt) == 3 && alt[0] == "HasMasterSecret" {
-					masterRead = m(alt[1], "Statement") != nil
+				if strings.HasSuffix(st.condition, "MasterSecret") && slices.Contains(actionsOf(st.statement), "secretsmanager:GetSecretValue") {
+					masterRead = true
 				}
 			}
 			if !rotationPolicy {
-				t.Errorf("no AWSSecretsManagerRotationPolicy naming %v", name)
+				t.Errorf("no statement limited to secrets rotated by %v", name)
 			}
 			if masterRead != alternating {
 				t.Errorf("read access to the master secret = %v, want %v", masterRead, alternating)

@@ -26,12 +26,11 @@ func repoRoot(t *testing.T) string {
 }
 
 // samResource is the part of a template resource the build cares about.
+// Metadata stays a node: its values may be intrinsics (!Ref, !Sub) that sam build
+// resolves against the template's parameters.
 type samResource struct {
-	Type     string `yaml:"Type"`
-	Metadata struct {
-		BuildMethod       string `yaml:"BuildMethod"`
-		BuildArchitecture string `yaml:"BuildArchitecture"`
-	} `yaml:"Metadata"`
+	Type       string    `yaml:"Type"`
+	Metadata   yaml.Node `yaml:"Metadata"`
 	Properties yaml.Node `yaml:"Properties"`
 }
 
@@ -66,50 +65,144 @@ func scalar(props yaml.Node, key string) string {
 	return ""
 }
 
-// TestTemplateBuildTargets checks that every function and layer in
-// template.yaml is built by a Makefile target sam build can call, and that
-// the target really produces a static Linux binary where Lambda looks for it,
-// for both architectures.
+// resolved returns the value of a Metadata key as sam build sees it with the
+// template's Architecture parameter set to arch: sam build runs its intrinsic
+// resolver over whole resources, Metadata included (samcli/lib/providers/provider.py,
+// Stack.resources → SamBaseProvider.get_template). Only the forms the template
+// may use are understood: a plain scalar, !Ref Architecture and !Sub over
+// ${Architecture}.
+func resolved(t *testing.T, meta yaml.Node, key, arch string) string {
+	t.Helper()
+	for i := 0; i+1 < len(meta.Content); i += 2 {
+		if meta.Content[i].Value != key {
+			continue
+		}
+		v := meta.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			t.Fatalf("Metadata %s is not a scalar", key)
+		}
+		switch v.Tag {
+		case "!Ref":
+			if v.Value != "Architecture" {
+				t.Fatalf("Metadata %s: !Ref %s, want !Ref Architecture", key, v.Value)
+			}
+			return arch
+		case "!Sub":
+			return strings.ReplaceAll(v.Value, "${Architecture}", arch)
+		default:
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// TestTemplateBuildTargets builds every function and layer in template.yaml the
+// way `sam build --parameter-overrides Architecture=<arch>` does, for both
+// architectures, and checks that each produces a static Linux binary for that
+// architecture where Lambda looks for it.
+//
+// What sam build does, read from the source of aws-lambda-builders
+// (workflows/custom_make: CustomMakeWorkflow copies the code directory to a
+// scratch directory, leaving out .git and .aws-sam, then CustomMakeAction runs
+// `make --makefile <Makefile> build-<LogicalId>` there with the caller's own
+// environment plus ARTIFACTS_DIR) and of the SAM CLI (samcli/lib/build/
+// app_builder.py: the Makefile is <ContextPath>/Makefile when the resolved Metadata
+// has ContextPath, else <CodeUri>/Makefile; the architecture goes to the builder
+// only to validate, never to make). The SAM CLI is not installed here, so this is
+// that sequence replayed. The environment carries GOARCH, GOOS and ARCH for the
+// other architecture, as a user's shell might: the template alone must decide.
 func TestTemplateBuildTargets(t *testing.T) {
 	root := repoRoot(t)
 	resources := loadTemplate(t, root)
 	var built int
-	for id, r := range resources {
-		var want string
-		switch r.Type {
-		case "AWS::Serverless::Function":
-			want = "bootstrap"
-			if rt := scalar(r.Properties, "Runtime"); rt != "" && rt != "provided.al2023" {
-				t.Errorf("%s: Runtime %s, want provided.al2023 (from Globals)", id, rt)
+	for _, arch := range []struct {
+		name, otherGoarch, other string
+		mach                     elf.Machine
+	}{{"x86_64", "arm64", "arm64", elf.EM_X86_64}, {"arm64", "amd64", "x86_64", elf.EM_AARCH64}} {
+		scratch := copySource(t, root)
+		for id, r := range resources {
+			var want string
+			switch r.Type {
+			case "AWS::Serverless::Function":
+				want = "bootstrap"
+				if rt := scalar(r.Properties, "Runtime"); rt != "" && rt != "provided.al2023" {
+					t.Errorf("%s: Runtime %s, want provided.al2023 (from Globals)", id, rt)
+				}
+			case "AWS::Serverless::LayerVersion":
+				want = "extensions/paramsecrets"
+				// SAM warns when BuildArchitecture is not among CompatibleArchitectures,
+				// and uses it to pick a build image.
+				if got := resolved(t, r.Metadata, "BuildArchitecture", arch.name); got != arch.name {
+					t.Errorf("%s: BuildArchitecture resolves to %q with Architecture=%s", id, got, arch.name)
+				}
+			default:
+				continue
 			}
-		case "AWS::Serverless::LayerVersion":
-			want = "extensions/paramsecrets"
-		default:
-			continue
-		}
-		if r.Metadata.BuildMethod != "makefile" {
-			t.Errorf("%s: BuildMethod %q, want makefile", id, r.Metadata.BuildMethod)
-			continue
-		}
-		for _, arch := range []struct {
-			goarch string
-			mach   elf.Machine
-		}{{"amd64", elf.EM_X86_64}, {"arm64", elf.EM_AARCH64}} {
-			t.Run(id+"/"+arch.goarch, func(t *testing.T) {
+			if got := resolved(t, r.Metadata, "BuildMethod", arch.name); got != "makefile" {
+				t.Errorf("%s: BuildMethod %q, want makefile", id, got)
+				continue
+			}
+			makefile := filepath.Join(root, resolved(t, r.Metadata, "ContextPath", arch.name), "Makefile")
+			t.Run(id+"/"+arch.name, func(t *testing.T) {
 				out := t.TempDir()
-				cmd := exec.Command("make", "--no-print-directory", "build-"+id, "ARTIFACTS_DIR="+out, "GOARCH="+arch.goarch)
-				cmd.Dir = root
+				cmd := exec.Command("make", "--makefile", makefile, "build-"+id)
+				cmd.Dir = scratch
+				cmd.Env = append(os.Environ(), "ARTIFACTS_DIR="+out,
+					"GOARCH="+arch.otherGoarch, "GOOS=darwin", "ARCH="+arch.other)
 				if b, err := cmd.CombinedOutput(); err != nil {
-					t.Fatalf("make build-%s: %v\n%s", id, err, b)
+					t.Fatalf("make --makefile %s build-%s: %v\n%s", makefile, id, err, b)
 				}
 				assertStaticELF(t, filepath.Join(out, want), arch.mach)
 			})
+			if arch.name == "x86_64" {
+				built++
+			}
 		}
-		built++
 	}
 	if built < 6 {
 		t.Fatalf("template has %d functions and layers with a makefile build, want the layer, four rotators and the example", built)
 	}
+}
+
+// copySource copies the repository as sam build's CopySourceAction does, without
+// .git and .aws-sam (and, to keep the test quick, without dist/, which holds only
+// build output), to a new directory.
+func copySource(t *testing.T, root string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		switch rel {
+		case ".git", ".aws-sam", "dist", filepath.Join("layer", "extensions"):
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil // a worktree's .git is a file
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case info.Mode().IsRegular():
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(target, b, info.Mode().Perm())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 // assertStaticELF checks that path is an executable, statically linked Linux

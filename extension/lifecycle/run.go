@@ -21,6 +21,9 @@ type Options struct {
 	// when the server stops.
 	Listener net.Listener
 	Handler  http.Handler
+	// PortSetting names the setting that chooses Addr's port
+	// (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT); a port in use is reported with it.
+	PortSetting string
 	// Prefetch warms the cache. Its error is logged, not fatal: every id it
 	// failed on is still served, just fetched on first use.
 	Prefetch func(context.Context) error
@@ -190,18 +193,6 @@ func logger(o Options) *slog.Logger {
 		return o.Logger
 	}
 	return slog.New(slog.DiscardHandler)
-}
-
-// listen returns o.Listener, or else a listener bound to o.Addr.
-func listen(o Options) (net.Listener, error) {
-	if o.Listener != nil {
-		return o.Listener, nil
-	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
-	}
-	return ln, nil
 }
 
 func newServer(o Options) *http.Server {

@@ -20,13 +20,34 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/paramsecrets/paramsecrets/internal/lambdatest"
 )
+
+// howToRun is what the demo says when it cannot mount the layer (%v: why).
+const howToRun = `demo: cannot run here: %v
+
+make demo runs the example function with the layer at /opt, as Lambda does, in a
+private mount namespace so that the real /opt is never touched. That needs root on
+Linux (or CAP_SYS_ADMIN in a container). Run it as:
+
+    sudo make demo
+
+or, in a container, start it with --privileged (or --cap-add SYS_ADMIN).
+Nothing was built or started.
+`
 
 // deadline bounds the whole demo: a hung step fails it instead of hanging
 // make.
 const deadline = 10 * time.Minute
 
 func main() {
+	// The layer is mounted at /opt in a private mount namespace, as Lambda mounts it;
+	// say how to run the demo before spending minutes building for nothing.
+	if err := lambdatest.CheckMountNamespace(); err != nil {
+		fmt.Fprintf(os.Stderr, howToRun, err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	err := run(ctx, newTranscript(os.Stdout))

@@ -99,7 +99,7 @@ func reportArtifacts(t *transcript, bin *sandbox.Binaries) error {
 	if err != nil {
 		return err
 	}
-	t.say("layer", "extensions/%-26s %s, zip %s, static linux/%s", sandbox.ExtensionName, mb(a.size), mb(a.zipSize), a.arch)
+	t.say("layer", "extensions/%-26s %s, zip %s, static linux/%s", sandbox.ExtensionName, byteCount(a.size), byteCount(a.zipSize), a.arch)
 	functions := [][2]string{{"dbreader", bin.Reader}}
 	for _, r := range sandbox.Rotators() {
 		functions = append(functions, [2]string{r.Name, bin.Rotators[r.Name]})
@@ -109,7 +109,7 @@ func reportArtifacts(t *transcript, bin *sandbox.Binaries) error {
 		if err != nil {
 			return err
 		}
-		t.say("function", "%-37s %s, zip %s, static linux/%s", f[0]+"/bootstrap", mb(a.size), mb(a.zipSize), a.arch)
+		t.say("function", "%-37s %s, zip %s, static linux/%s", f[0]+"/bootstrap", byteCount(a.size), byteCount(a.zipSize), a.arch)
 	}
 	return nil
 }

@@ -30,5 +30,5 @@ func short(id string) string {
 	return id
 }
 
-// mb renders a size in megabytes.
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+// byteCount renders a size as make layer and make package print it: "4439720 bytes".
+func byteCount(n int64) string { return fmt.Sprintf("%d bytes", n) }

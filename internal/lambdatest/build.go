@@ -76,16 +76,38 @@ func RIEPath(ctx context.Context) (string, error) {
 // BuildBootstrap builds the Go package pkg (an import path, or a path
 // relative to the current directory such as "./testdata/echo") into a
 // static Lambda bootstrap at outPath, as `sam build` and the Makefile do:
-// CGO_ENABLED=0, -trimpath, -ldflags='-s -w', and the lambda.norpc tag (aws-lambda-go then
+// CGO_ENABLED=0, -trimpath, -ldflags='-s -w' with the suite version from the
+// repository's VERSION file stamped in, and the lambda.norpc tag (aws-lambda-go then
 // speaks only the Runtime API, which is all provided.al2023 offers). Extra
 // build tags may be given.
 func BuildBootstrap(ctx context.Context, pkg, outPath string, tags ...string) error {
 	tagList := strings.Join(append([]string{"lambda.norpc"}, tags...), ",")
+	ldflags := "-ldflags=-s -w"
+	if v := suiteVersion(ctx); v != "" {
+		ldflags += " -X " + versionVar + "=" + v
+	}
 	if err := goCmd(ctx, "", []string{"CGO_ENABLED=0"},
-		"build", "-tags", tagList, "-trimpath", "-ldflags=-s -w", "-o", outPath, pkg); err != nil {
+		"build", "-tags", tagList, "-trimpath", ldflags, "-o", outPath, pkg); err != nil {
 		return fmt.Errorf("build bootstrap %s: %w", pkg, err)
 	}
 	return nil
+}
+
+// versionVar is the variable the Makefile stamps with -X (internal/version).
+const versionVar = "github.com/paramsecrets/paramsecrets/internal/version.stamped"
+
+// suiteVersion reads the repository's VERSION file, "" when there is none (a build
+// outside the repository then reports the version package's fallback).
+func suiteVersion(ctx context.Context) string {
+	root, err := RepoRoot(ctx)
+	if err != nil {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // RepoRoot returns the directory holding the main module's go.mod, asking

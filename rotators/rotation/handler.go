@@ -38,20 +38,17 @@ func New(strategy Strategy, db Database, sm SecretsManager, password PasswordCon
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Rotator{strategy: strategy, db: db, sm: sm, password: password, log: log}
+	// Every adapter error is marked a database failure (ErrorType).
+	return &Rotator{strategy: strategy, db: classifiedDB{db}, sm: sm, password: password, log: log}
 }
 
-// Handle is the Lambda handler: it checks the event against DescribeSecret and runs the
-// step. Pass it to lambda.Start.
+// Handle checks the event against DescribeSecret and runs the step. An error names
+// the step and the secret once, at its start ("setSecret arn:...: ..."); ErrorType
+// tells its kind. Invoke, which rotation.Main starts, decodes the payload first.
 func (r *Rotator) Handle(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
 	id, token, step := ev.SecretID, ev.ClientRequestToken, ev.Step
-	if id == "" || token == "" {
-		return fmt.Errorf("%s: the event needs SecretId and ClientRequestToken", step)
-	}
-	switch step {
-	case StepCreate, StepSet, StepTest, StepFinish:
-	default:
-		return fmt.Errorf("invalid step %q for secret %s", step, id)
+	if err := checkEvent(ev); err != nil {
+		return err
 	}
 	meta, err := r.sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(id)})
 	if err != nil {
@@ -59,18 +56,18 @@ func (r *Rotator) Handle(ctx context.Context, ev events.SecretsManagerSecretRota
 	}
 	// AWS's templates only refuse an explicit false; an absent flag passes.
 	if meta.RotationEnabled != nil && !*meta.RotationEnabled {
-		return fmt.Errorf("%s %s: rotation is not enabled for the secret", step, id)
+		return withKind(ErrorInvalidState, fmt.Errorf("%s %s: rotation is not enabled for the secret", step, id))
 	}
 	stages, ok := meta.VersionIdsToStages[token]
 	if !ok {
-		return fmt.Errorf("%s %s: version %s has no stage for rotation", step, id, token)
+		return withKind(ErrorInvalidState, fmt.Errorf("%s %s: version %s has no stage for rotation", step, id, token))
 	}
 	if slices.Contains(stages, StageCurrent) {
 		r.log.Info("version already AWSCURRENT; nothing to do", "step", step, "secret", id, "version", token)
 		return nil
 	}
 	if !slices.Contains(stages, StagePending) {
-		return fmt.Errorf("%s %s: version %s is not staged AWSPENDING", step, id, token)
+		return withKind(ErrorInvalidState, fmt.Errorf("%s %s: version %s is not staged AWSPENDING", step, id, token))
 	}
 
 	switch step {
@@ -111,7 +108,7 @@ func (r *Rotator) createSecret(ctx context.Context, id, token, rotationToken str
 	}
 	pw, err := r.password.Generate()
 	if err != nil {
-		return err
+		return withKind(ErrorInvalidConfiguration, err)
 	}
 	body, err := current.WithCredentials(username, pw).MarshalJSON()
 	if err != nil {
@@ -148,10 +145,10 @@ func (r *Rotator) setSecret(ctx context.Context, id, token string) error {
 	// Refuse a redirected or renamed pending value before anything is sent anywhere: a
 	// secret pointed at another server must not receive a login attempt or a password.
 	if err := r.sameTarget(current, pending); err != nil {
-		return fmt.Errorf("pending value: %w", err)
+		return withKind(ErrorInvalidSecretValue, fmt.Errorf("pending value: %w", err))
 	}
 	if err := r.strategy.CheckPending(current, pending, r.db.MaxUsernameLength()); err != nil {
-		return fmt.Errorf("pending value: %w", err)
+		return withKind(ErrorInvalidSecretValue, fmt.Errorf("pending value: %w", err))
 	}
 	// Already set (a retried step, or a rotation that stopped after setSecret): done.
 	if err := r.db.Ping(ctx, pending); err == nil {
@@ -203,14 +200,15 @@ func (r *Rotator) finishSecret(ctx context.Context, id, token string, versions m
 	return nil
 }
 
-// getChecked reads and validates one version of the rotated secret.
+// getChecked reads and validates one version of secret id. Its errors name the stage,
+// not the secret: the caller names it once.
 func (r *Rotator) getChecked(ctx context.Context, id, stage, token string) (Secret, error) {
 	s, err := getSecret(ctx, r.sm, id, stage, token)
 	if err != nil {
 		return Secret{}, err
 	}
 	if err := r.checkSecret(s); err != nil {
-		return Secret{}, fmt.Errorf("%s value of %s: %w", stage, id, err)
+		return Secret{}, withKind(ErrorInvalidSecretValue, fmt.Errorf("%s value: %w", stage, err))
 	}
 	return s, nil
 }

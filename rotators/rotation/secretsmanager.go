@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/paramsecrets/paramsecrets/internal/sdkconfig"
 )
 
 // SecretsManager is the part of the Secrets Manager API the engine calls. The SDK client
@@ -43,6 +45,7 @@ func NewSecretsManagerFromEnv(ctx context.Context) (*secretsmanager.Client, erro
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	sdkconfig.Apply(&cfg) // paramsecrets/<version> in the User-Agent; a clear missing-credentials error
 	endpoint := os.Getenv(EnvSecretsManagerEndpoint)
 	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		if endpoint != "" {
@@ -59,7 +62,7 @@ func errNotFound(err error) bool {
 }
 
 // getSecret reads one version by stage (and version id when token is set) and parses it.
-// Errors name the secret and the stage, never the value.
+// Errors name the stage, never the value; the caller names the secret.
 func getSecret(ctx context.Context, sm SecretsManager, id, stage, token string) (Secret, error) {
 	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(id), VersionStage: aws.String(stage)}
 	if token != "" {
@@ -67,14 +70,14 @@ func getSecret(ctx context.Context, sm SecretsManager, id, stage, token string) 
 	}
 	out, err := sm.GetSecretValue(ctx, in)
 	if err != nil {
-		return Secret{}, fmt.Errorf("get %s value of %s: %w", stage, id, err)
+		return Secret{}, fmt.Errorf("get %s value: %w", stage, err)
 	}
 	if out.SecretString == nil {
-		return Secret{}, fmt.Errorf("get %s value of %s: the version has no SecretString", stage, id)
+		return Secret{}, withKind(ErrorInvalidSecretValue, fmt.Errorf("get %s value: the version has no SecretString", stage))
 	}
 	s, err := ParseSecret([]byte(*out.SecretString))
 	if err != nil {
-		return Secret{}, fmt.Errorf("%s value of %s: %w", stage, id, err)
+		return Secret{}, withKind(ErrorInvalidSecretValue, fmt.Errorf("%s value: %w", stage, err))
 	}
 	return s, nil
 }

@@ -30,9 +30,15 @@ type SetEnv struct {
 // DB is the engine adapter.
 func (e *SetEnv) DB() Database { return e.r.db }
 
-// GetSecret reads a version of secret id by stage, checked like the rotated secret.
+// GetSecret reads a version of secret id by stage, checked like the rotated secret. An
+// error names id when it is another secret (the master); the rotated one is named once,
+// by the step.
 func (e *SetEnv) GetSecret(ctx context.Context, id, stage string) (Secret, error) {
-	return e.r.getChecked(ctx, id, stage, "")
+	s, err := e.r.getChecked(ctx, id, stage, "")
+	if err != nil && id != e.SecretID {
+		return s, fmt.Errorf("secret %s: %w", id, err)
+	}
+	return s, err
 }
 
 // SameTarget refuses got when it names another host, port, database or engine than want.
@@ -129,7 +135,8 @@ func (alternatingUsers) CheckPending(current, pending Secret, maxLen int) error 
 }
 
 // errNoMaster is returned when an alternating-users secret has no masterarn.
-var errNoMaster = errors.New(`key "masterarn" is missing from the current value: alternating users needs a master secret`)
+var errNoMaster = withKind(ErrorInvalidSecretValue,
+	errors.New(`key "masterarn" is missing from the current value: alternating users needs a master secret`))
 
 func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pending Secret) error {
 	db := env.DB()

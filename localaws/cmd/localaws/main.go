@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paramsecrets/paramsecrets/internal/version"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
@@ -38,8 +39,13 @@ func run(args []string) error {
 	region := fs.String("region", "", "Region in ARNs (default us-east-1, or the seed's)")
 	account := fs.String("account", "", "account ID in ARNs (default 123456789012, or the seed's)")
 	verbose := fs.Bool("v", false, "log every call (target, status, error code; never values)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		version.Print(os.Stdout, "localaws")
+		return nil
 	}
 	level := slog.LevelInfo
 	if *verbose {
