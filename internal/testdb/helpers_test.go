@@ -1,8 +1,11 @@
 package testdb
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestTailLines(t *testing.T) {
@@ -72,4 +75,59 @@ func TestScramVerifierFormat(t *testing.T) {
 	if v == v2 {
 		t.Error("two verifiers of one password are equal: the salt is not random")
 	}
+}
+
+// createMariaDBUser creates name@host on m and drops it when the test ends, so
+// that the package's shared servers are as each test found them and the tests
+// can run again in the same process (-count=N).
+func createMariaDBUser(t *testing.T, m *MariaDB, name, host, password string) {
+	t.Helper()
+	if err := m.CreateUser(t.Context(), name, host, password); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Exec(context.Background(), "", "DROP USER ?@?", name, host); err != nil {
+			t.Errorf("drop user %q@%q: %v", name, host, err)
+		}
+	})
+}
+
+// createMariaDBDatabase creates database name on m and drops it when the test ends.
+func createMariaDBDatabase(t *testing.T, m *MariaDB, name string) {
+	t.Helper()
+	if err := m.CreateDatabase(t.Context(), name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Exec(context.Background(), "", "DROP DATABASE "+quoteMySQLIdent(name)); err != nil {
+			t.Errorf("drop database %q: %v", name, err)
+		}
+	})
+}
+
+// createPostgresUser creates a LOGIN role on pg and drops it when the test ends.
+func createPostgresUser(t *testing.T, pg *Postgres, name, password string) {
+	t.Helper()
+	if err := pg.CreateUser(t.Context(), name, password); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := pg.Exec(context.Background(), "postgres", "DROP ROLE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			t.Errorf("drop role %q: %v", name, err)
+		}
+	})
+}
+
+// createPostgresDatabase creates database name on pg and drops it when the test
+// ends (WITH (FORCE): a connection the test left open must not keep it).
+func createPostgresDatabase(t *testing.T, pg *Postgres, name string) {
+	t.Helper()
+	if err := pg.CreateDatabase(t.Context(), name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := pg.Exec(context.Background(), "postgres", "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %q: %v", name, err)
+		}
+	})
 }

@@ -52,9 +52,7 @@ func TestMariaDBPasswordAuthentication(t *testing.T) {
 		t.Run(srv.name, func(t *testing.T) {
 			m := srv.m
 			logOnFailure(t, "mariadb "+srv.name, m.LogTail)
-			if err := m.CreateUser(ctx, "auth user", "%", userPassword); err != nil {
-				t.Fatal(err)
-			}
+			createMariaDBUser(t, m, "auth user", "%", userPassword)
 			tests := []struct {
 				name, user, password string
 				wantErrno            uint16 // 0 means the login succeeds
@@ -157,9 +155,7 @@ func TestMariaDBGeneralLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := myTLS.CreateUser(ctx, "log user", "localhost", password); err != nil {
-		t.Fatal(err)
-	}
+	createMariaDBUser(t, myTLS, "log user", "localhost", password)
 	if !strings.Contains(myTLS.GeneralLog(), marker) || !strings.Contains(myTLS.Log(), marker) {
 		t.Errorf("general log lacks the statement; tail:\n%s", myTLS.LogTail(20))
 	}
@@ -173,9 +169,7 @@ func TestMariaDBGeneralLog(t *testing.T) {
 func TestMariaDBCreateDatabase(t *testing.T) {
 	ctx := t.Context()
 	const name = "odd`db name"
-	if err := myPlain.CreateDatabase(ctx, name); err != nil {
-		t.Fatal(err)
-	}
+	createMariaDBDatabase(t, myPlain, name)
 	db, err := myPlain.Connect(name)
 	if err != nil {
 		t.Fatal(err)
@@ -217,9 +211,7 @@ func TestMariaDBUserDSN(t *testing.T) {
 		{"tls", myTLS},
 	} {
 		t.Run(srv.name, func(t *testing.T) {
-			if err := srv.m.CreateUser(ctx, "dsn user", "%", password); err != nil {
-				t.Fatal(err)
-			}
+			createMariaDBUser(t, srv.m, "dsn user", "%", password)
 			for _, tc := range []struct {
 				name, password string
 				wantOK         bool

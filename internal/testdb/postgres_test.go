@@ -56,9 +56,7 @@ func TestPostgresPasswordAuthentication(t *testing.T) {
 		t.Run(srv.name, func(t *testing.T) {
 			pg := srv.pg
 			logOnFailure(t, "postgres "+srv.name, pg.LogTail)
-			if err := pg.CreateUser(ctx, "auth user", userPassword); err != nil {
-				t.Fatal(err)
-			}
+			createPostgresUser(t, pg, "auth user", userPassword)
 			tests := []struct {
 				name, user, password string
 				wantState            string // "" means the login succeeds
@@ -169,9 +167,7 @@ func TestPostgresStatementLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := pgTLS.CreateUser(ctx, "log user", password); err != nil {
-		t.Fatal(err)
-	}
+	createPostgresUser(t, pgTLS, "log user", password)
 	if !strings.Contains(pgTLS.Log(), marker) {
 		t.Errorf("log_statement = 'all' server log lacks the statement; tail:\n%s", pgTLS.LogTail(20))
 	}
@@ -185,9 +181,7 @@ func TestPostgresStatementLog(t *testing.T) {
 func TestPostgresCreateDatabase(t *testing.T) {
 	ctx := t.Context()
 	const db = `odd "db"/name`
-	if err := pgPlain.CreateDatabase(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	createPostgresDatabase(t, pgPlain, db)
 	c, err := pgPlain.Connect(ctx, db)
 	if err != nil {
 		t.Fatal(err)
