@@ -46,6 +46,13 @@ func (c *connCounter) track(_ net.Conn, s http.ConnState) {
 	}
 }
 
+// current is how many connections are open now.
+func (c *connCounter) current() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open
+}
+
 func (c *connCounter) peak() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
