@@ -159,54 +159,65 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		start = s.now()
 	}
-	rt, body, res, err := s.serve(r, path)
+	rp, err := s.serve(r, path)
 	if err != nil {
 		status := s.writeError(w, err)
 		s.metrics.Error()
-		s.logRequest(r.Context(), rt, status, res, start, err)
+		s.logRequest(r.Context(), rp, status, start, err)
 		return
 	}
 	h := w.Header()
 	h[headerContentType] = s.hdrJSON
-	h[headerCache] = s.cacheHeader(res)
-	_, _ = w.Write(body)
-	s.logRequest(r.Context(), rt, http.StatusOK, res, start, nil)
+	h[headerCache] = s.cacheHeader(rp.res)
+	_, _ = w.Write(rp.body)
+	s.logRequest(r.Context(), rp, http.StatusOK, start, nil)
 }
 
-// serve checks the request and dispatches it, returning the body to send.
-func (s *Server) serve(r *http.Request, path string) (route, []byte, cache.Result, error) {
+// reply is what serving one request came to: the route and the id it named
+// (for the log), and the body and its provenance.
+type reply struct {
+	rt   route
+	id   string // the secret id, parameter name, path or list asked for; never a value
+	body []byte
+	res  cache.Result
+}
+
+// serve checks the request and dispatches it. The reply carries the route
+// and id even when err is set, for the log.
+func (s *Server) serve(r *http.Request, path string) (reply, error) {
 	// A forwarded request came through a proxy, which a same-sandbox caller never
-	// needs: refuse it before looking at the token (SSRF defence, as the AWS
+	// needs: refuse it before anything else (SSRF defence, as the AWS
 	// extension and the Secrets Manager Agent do).
 	if _, forwarded := r.Header["X-Forwarded-For"]; forwarded {
-		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusBadRequest, code: codeForwarded, msg: "forwarded requests (X-Forwarded-For) are refused"}
+		return reply{}, &apiError{status: http.StatusBadRequest, code: codeForwarded, msg: "forwarded requests (X-Forwarded-For) are refused"}
+	}
+	// An unknown path is no route, so it needs no token: 404 with or without
+	// one, which tells a caller with a typo in the path what is wrong.
+	rp := reply{rt: match(path)}
+	if rp.rt == rUnknown {
+		return rp, &apiError{status: http.StatusNotFound, code: codeNotFound, msg: "no such route"}
 	}
 	if !s.authorized(r) {
-		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusUnauthorized, code: codeAccessDenied, msg: "missing or invalid " + TokenHeader + " header"}
-	}
-	rt := match(path)
-	if rt == rUnknown {
-		return rt, nil, cache.Miss, &apiError{status: http.StatusNotFound, code: codeNotFound, msg: "no such route"}
+		return rp, &apiError{status: http.StatusUnauthorized, code: codeAccessDenied, msg: "missing or invalid " + TokenHeader + " header"}
 	}
 	if r.Method != http.MethodGet {
-		return rt, nil, cache.Miss, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"}
+		return rp, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"}
 	}
-	var body []byte
-	var res cache.Result
 	var err error
-	switch rt {
+	ctx, raw := r.Context(), r.URL.RawQuery
+	switch rp.rt {
 	case rSecret:
-		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, "", false)
+		err = s.getSecret(ctx, &rp, raw, "", false)
 	case rAgent:
-		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, strings.TrimPrefix(strings.TrimPrefix(path, "/v1"), "/"), true)
+		err = s.getSecret(ctx, &rp, raw, strings.TrimPrefix(strings.TrimPrefix(path, "/v1"), "/"), true)
 	case rBatch:
-		body, res, err = s.batchGet(r.Context(), r.URL.RawQuery)
+		err = s.batchGet(ctx, &rp, raw)
 	case rParameter:
-		body, res, err = s.getParameter(r.Context(), r.URL.RawQuery)
+		err = s.getParameter(ctx, &rp, raw)
 	case rByPath:
-		body, res, err = s.getByPath(r.Context(), r.URL.RawQuery)
+		err = s.getByPath(ctx, &rp, raw)
 	}
-	return rt, body, res, err
+	return rp, err
 }
 
 // authorized compares the token in constant time. Comparing SHA-256 digests
@@ -278,11 +289,12 @@ func (s *Server) writeError(w http.ResponseWriter, err error) int {
 	return status
 }
 
-// logRequest writes one line per request — DEBUG, or WARN for a 5xx — with id,
-// route, status, cache result and duration. It never logs a response, the token
-// or the query string; an error is logged by its code and message, which come
+// logRequest writes one line per request — DEBUG, or WARN for a 5xx — with a
+// request number, the route and the id, name, path or list it asked for,
+// status, cache result and duration. It never logs a response, the token or
+// the query string; an error is logged by its code and message, which come
 // from AWS or from this package and hold no value.
-func (s *Server) logRequest(ctx context.Context, rt route, status int, res cache.Result, start time.Time, err error) {
+func (s *Server) logRequest(ctx context.Context, rp reply, status int, start time.Time, err error) {
 	level := slog.LevelDebug
 	if err != nil && status >= 500 {
 		level = slog.LevelWarn
@@ -292,10 +304,12 @@ func (s *Server) logRequest(ctx context.Context, rt route, status int, res cache
 	}
 	attrs := []slog.Attr{
 		slog.Uint64("request", s.reqs.Add(1)),
-		slog.String("route", rt.String()),
-		slog.Int("status", status),
-		slog.String("cache", res.String()),
+		slog.String("route", rp.rt.String()),
 	}
+	if rp.id != "" {
+		attrs = append(attrs, slog.String("id", rp.id))
+	}
+	attrs = append(attrs, slog.Int("status", status), slog.String("cache", rp.res.String()))
 	if !start.IsZero() {
 		attrs = append(attrs, slog.Duration("duration", s.now().Sub(start)))
 	}
