@@ -49,7 +49,7 @@ func (s *Server) fetch(ctx context.Context, rp *reply, k cache.Key, refresh bool
 // path, /v1/<secretId>.
 func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID string, agent bool) error {
 	const code = codeSecretsBadRequest
-	allowed := pVersionID | pVersionStage | pRefreshNow
+	allowed := pVersionID | pVersionStage | pRefreshNow | pJSONKey | pValueOnly
 	if !agent {
 		allowed |= pSecretID
 	}
@@ -82,6 +82,10 @@ func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID st
 	if aerr != nil {
 		return aerr
 	}
+	sh, aerr := parseShape(&q, code, true)
+	if aerr != nil {
+		return aerr
+	}
 	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
 	switch {
 	case versionID != "":
@@ -89,7 +93,12 @@ func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID st
 	case stage != "":
 		k.Selector = "versionStage=" + stage
 	}
-	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(id, versionID, stage) })
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(id, versionID, stage) }); err != nil || sh.none() {
+		return err
+	}
+	var err error
+	rp.body, rp.ctype, err = shapeSecret(rp.body, sh)
+	return err
 }
 
 // batchGet answers /secretsmanager/batch-get?secretIds=a,b,...
@@ -130,7 +139,7 @@ func (s *Server) batchGet(ctx context.Context, rp *reply, raw string) error {
 // own ":version" or ":label" selector; version= and label= add one.
 func (s *Server) getParameter(ctx context.Context, rp *reply, raw string) error {
 	const code = codeParametersBadRequest
-	q, aerr := parseQuery(raw, pName|pVersion|pLabel|pWithDecryption|pRefreshNow, code)
+	q, aerr := parseQuery(raw, pName|pVersion|pLabel|pWithDecryption|pRefreshNow|pValueOnly, code)
 	if aerr != nil {
 		return aerr
 	}
@@ -171,8 +180,17 @@ func (s *Server) getParameter(ctx context.Context, rp *reply, raw string) error 
 	if aerr != nil {
 		return aerr
 	}
+	sh, aerr := parseShape(&q, code, false)
+	if aerr != nil {
+		return aerr
+	}
 	k := cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: decrypt}
-	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.parameterLoader(name, decrypt) })
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.parameterLoader(name, decrypt) }); err != nil || sh.none() {
+		return err
+	}
+	var err error
+	rp.body, rp.ctype, err = shapeParameter(rp.body)
+	return err
 }
 
 // getByPath answers /systemsmanager/parameters/get-by-path: every page, one entry.

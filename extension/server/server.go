@@ -69,8 +69,8 @@ type Server struct {
 	// Header values are built once and assigned, not appended, to each response's
 	// header map: the hit path then allocates no header slices. net/http only
 	// reads them.
-	hdrJSON, hdrText, hdrGet  []string
-	hdrHit, hdrMiss, hdrStale []string
+	hdrJSON, hdrText, hdrOctet, hdrGet []string
+	hdrHit, hdrMiss, hdrStale          []string
 }
 
 // New returns a Server answering with opts.
@@ -84,7 +84,8 @@ func New(opts Options) *Server {
 		metrics:  opts.Metrics,
 		now:      opts.Now,
 		hdrJSON:  []string{"application/json"},
-		hdrText:  []string{"text/plain; charset=utf-8"},
+		hdrText:  []string{ctypeText},
+		hdrOctet: []string{ctypeOctet},
 		hdrGet:   []string{http.MethodGet},
 		hdrHit:   []string{cache.Hit.String()},
 		hdrMiss:  []string{cache.Miss.String()},
@@ -167,7 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h[headerContentType] = s.hdrJSON
+	h[headerContentType] = s.contentType(rp.ctype)
 	h[headerCache] = s.cacheHeader(rp.res)
 	_, _ = w.Write(rp.body)
 	s.logRequest(r.Context(), rp, http.StatusOK, start, nil)
@@ -176,10 +177,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // reply is what serving one request came to: the route and the id it named
 // (for the log), and the body and its provenance.
 type reply struct {
-	rt   route
-	id   string // the secret id, parameter name, path or list asked for; never a value
-	body []byte
-	res  cache.Result
+	rt    route
+	id    string // the secret id, parameter name, path or list asked for; never a value
+	body  []byte
+	ctype string // "" for JSON; see shape.go
+	res   cache.Result
 }
 
 // serve checks the request and dispatches it. The reply carries the route
@@ -244,6 +246,16 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header()[headerContentType] = s.hdrText
 	_, _ = w.Write([]byte("healthy"))
+}
+
+func (s *Server) contentType(ctype string) []string {
+	switch ctype {
+	case ctypeText:
+		return s.hdrText
+	case ctypeOctet:
+		return s.hdrOctet
+	}
+	return s.hdrJSON
 }
 
 func (s *Server) cacheHeader(res cache.Result) []string {
