@@ -107,10 +107,8 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 			stdout.Write(counters.Snapshot().EMF(metrics.Namespace, time.Now()))
 		},
 	}
-	if len(cfg.PrefetchSecrets)+len(cfg.PrefetchParameters) > 0 {
-		opts.Prefetch = func(ctx context.Context) error {
-			return srv.Prefetch(ctx, cfg.PrefetchSecrets, cfg.PrefetchParameters)
-		}
+	if pf := (server.Prefetch{Secrets: cfg.PrefetchSecrets, Parameters: cfg.PrefetchParameters, ParameterPaths: cfg.PrefetchPaths}); len(pf.Secrets)+len(pf.Parameters)+len(pf.ParameterPaths) > 0 {
+		opts.Prefetch = func(ctx context.Context) error { return srv.Prefetch(ctx, pf) }
 	}
 
 	if client != nil {
@@ -153,5 +151,6 @@ func logConfig(log *slog.Logger, cfg config.Config, extension bool) {
 		"secretsTTL", cfg.SecretsTTL, "parametersTTL", cfg.ParametersTTL,
 		"secretsTimeout", cfg.SecretsTimeout, "parametersTimeout", cfg.ParametersTimeout,
 		"staleIfError", cfg.StaleIfError,
-		"prefetchSecrets", len(cfg.PrefetchSecrets), "prefetchParameters", len(cfg.PrefetchParameters))
+		"prefetchSecrets", len(cfg.PrefetchSecrets), "prefetchParameters", len(cfg.PrefetchParameters),
+		"prefetchParameterPaths", len(cfg.PrefetchPaths))
 }

@@ -120,7 +120,7 @@ func TestExtensionMode(t *testing.T) {
 					Managed: tc.managed,
 					OnNext: func(call int) {
 						if call == 1 {
-							fetchedAtFirstNext = la.Stats()["secretsmanager.GetSecretValue"]
+							fetchedAtFirstNext = la.Stats()["secretsmanager.BatchGetSecretValue"]
 							first <- struct{}{}
 						}
 					},
@@ -133,7 +133,7 @@ func TestExtensionMode(t *testing.T) {
 				return extensionEnv(api, endpoint, more)
 			})
 			if fetchedAtFirstNext != 1 {
-				t.Errorf("GetSecretValue calls at the first /event/next = %d, want 1 (prefetch first)", fetchedAtFirstNext)
+				t.Errorf("BatchGetSecretValue calls at the first /event/next = %d, want 1 (prefetch first)", fetchedAtFirstNext)
 			}
 			hdr, events := api.Registration()
 			if got := hdr.Get(lifecycle.HeaderExtensionName); got != "paramsecrets" {

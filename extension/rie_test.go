@@ -66,8 +66,8 @@ func TestUnderEmulator(t *testing.T) {
 			if r := got["init"]; r.Status != 200 || r.Username != "app" {
 				t.Errorf("read during function init = %+v, want 200 with the value", r)
 			}
-			if n := la.Stats()["secretsmanager.GetSecretValue"]; n != 1 {
-				t.Errorf("GetSecretValue called %d times for a prefetch and two reads, want 1", n)
+			if n := la.Stats()["secretsmanager.GetSecretValue"] + la.Stats()["secretsmanager.BatchGetSecretValue"]; n != 1 {
+				t.Errorf("GetSecretValue and BatchGetSecretValue called %d times for a prefetch and two reads, want 1", n)
 			}
 			if r := got["invoke"]; r.Status != 200 || r.Cache != "hit" {
 				t.Errorf("read during invoke = %+v, want a 200 cache hit", r)

@@ -11,10 +11,11 @@ import (
 
 // Cache operation names; part of every key so that routes never share entries.
 const (
-	opSecret    = "GetSecretValue"
-	opBatch     = "BatchGetSecretValue"
-	opParameter = "GetParameter"
-	opByPath    = "GetParametersByPath"
+	opSecret     = "GetSecretValue"
+	opBatch      = "BatchGetSecretValue"
+	opParameter  = "GetParameter"
+	opParameters = "GetParameters"
+	opByPath     = "GetParametersByPath"
 )
 
 // fetch serves k from a fresh cache entry when there is one, and otherwise from
@@ -93,46 +94,12 @@ func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID st
 	case stage != "":
 		k.Selector = "versionStage=" + stage
 	}
-	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(id, versionID, stage) }); err != nil || sh.none() {
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(s.up, id, versionID, stage) }); err != nil || sh.none() {
 		return err
 	}
 	var err error
 	rp.body, rp.ctype, err = shapeSecret(rp.body, sh)
 	return err
-}
-
-// batchGet answers /secretsmanager/batch-get?secretIds=a,b,...
-func (s *Server) batchGet(ctx context.Context, rp *reply, raw string) error {
-	const code = codeSecretsBadRequest
-	q, aerr := parseQuery(raw, pSecretIDs|pRefreshNow, code)
-	if aerr != nil {
-		return aerr
-	}
-	list := q.get(pSecretIDs)
-	if list == "" {
-		return badRequest(code, "missing parameter secretIds")
-	}
-	rp.id = list
-	ids := strings.Split(list, ",")
-	if len(ids) > maxBatchIDs {
-		// BatchGetSecretValue takes at most 20 ids; refusing here saves the
-		// upstream call and bounds what one request can make the cache hold.
-		return badRequest(code, "secretIds holds more than "+strconv.Itoa(maxBatchIDs)+" ids")
-	}
-	for _, id := range ids {
-		if id == "" {
-			return badRequest(code, "secretIds holds an empty id")
-		}
-		if len(id) > maxNameLen {
-			return badRequest(code, "a secret id in secretIds is longer than "+strconv.Itoa(maxNameLen)+" bytes")
-		}
-	}
-	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
-	if aerr != nil {
-		return aerr
-	}
-	k := cache.Key{Store: cache.Secrets, Op: opBatch, ID: list}
-	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.batchLoader(ids) })
 }
 
 // getParameter answers /systemsmanager/parameters/get. The name may carry its
@@ -185,7 +152,7 @@ func (s *Server) getParameter(ctx context.Context, rp *reply, raw string) error 
 		return aerr
 	}
 	k := cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: decrypt}
-	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.parameterLoader(name, decrypt) }); err != nil || sh.none() {
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.parameterLoader(s.up, name, decrypt) }); err != nil || sh.none() {
 		return err
 	}
 	var err error
@@ -218,5 +185,5 @@ func (s *Server) getByPath(ctx context.Context, rp *reply, raw string) error {
 		return aerr
 	}
 	k := cache.Key{Store: cache.Parameters, Op: opByPath, ID: path, Decrypt: decrypt, Recursive: recursive}
-	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.byPathLoader(path, recursive, decrypt) })
+	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.byPathLoader(s.up, path, recursive, decrypt, false) })
 }

@@ -13,10 +13,6 @@ import (
 // so anything longer is refused here instead of costing an upstream call.
 const maxNameLen = 2048
 
-// maxBatchIDs is the most secret ids one BatchGetSecretValue call accepts.
-// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html
-const maxBatchIDs = 20
-
 // param is one query parameter the extension understands, as a bit so that a
 // route can list what it accepts and the parser can spot duplicates cheaply.
 type param uint16

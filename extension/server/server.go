@@ -24,6 +24,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/extension/metrics"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
@@ -39,17 +43,31 @@ const (
 	routeBatch        = "/secretsmanager/batch-get"
 	routeParameter    = "/systemsmanager/parameters/get"
 	routeByPath       = "/systemsmanager/parameters/get-by-path"
+	routeParamBatch   = "/systemsmanager/parameters/batch-get"
 	routeAgentPrefix  = "/v1/"
 	headerCache       = "X-Cache"
 	headerErrorType   = "X-Amzn-ErrorType"
 	headerContentType = "Content-Type"
 )
 
+// Upstream is the part of *upstream.Client the server calls. Every loader is
+// given the client to call through, chosen per request, so that reads as
+// another role can go through a client of their own.
+type Upstream interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error)
+	BatchGetSecretValue(ctx context.Context, ids []string) (*secretsmanager.BatchGetSecretValueOutput, error)
+	GetParameter(ctx context.Context, name string, decrypt bool) (*ssm.GetParameterOutput, error)
+	GetParameters(ctx context.Context, names []string, decrypt bool) (*ssm.GetParametersOutput, error)
+	GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]ssmtypes.Parameter, error)
+}
+
+var _ Upstream = (*upstream.Client)(nil)
+
 // Options configure a Server.
 type Options struct {
 	Token    string            // the value TokenHeader must carry; empty refuses every request
 	Cache    *cache.Cache      // nil = no cache
-	Upstream *upstream.Client  // Secrets Manager and SSM; required
+	Upstream Upstream          // Secrets Manager and SSM (an *upstream.Client); required
 	Logger   *slog.Logger      // nil = discard
 	Metrics  *metrics.Counters // nil = not counted
 	Now      func() time.Time  // clock for request durations; nil = time.Now
@@ -60,7 +78,7 @@ type Server struct {
 	tokenSum [sha256.Size]byte
 	hasToken bool // an empty token authorizes nothing
 	cache    *cache.Cache
-	up       *upstream.Client
+	up       Upstream // the function's own credentials; see Upstream
 	log      *slog.Logger
 	metrics  *metrics.Counters
 	now      func() time.Time
@@ -110,6 +128,7 @@ const (
 	rParameter
 	rByPath
 	rAgent
+	rParamBatch
 )
 
 // String names the route in logs.
@@ -125,6 +144,8 @@ func (r route) String() string {
 		return "parameters/get-by-path"
 	case rAgent:
 		return "v1"
+	case rParamBatch:
+		return "parameters/batch-get"
 	}
 	return "unknown"
 }
@@ -141,6 +162,8 @@ func match(path string) route {
 		return rParameter
 	case routeByPath:
 		return rByPath
+	case routeParamBatch:
+		return rParamBatch
 	}
 	if strings.HasPrefix(path, routeAgentPrefix) || path == "/v1" {
 		return rAgent
@@ -218,6 +241,8 @@ func (s *Server) serve(r *http.Request, path string) (reply, error) {
 		err = s.getParameter(ctx, &rp, raw)
 	case rByPath:
 		err = s.getByPath(ctx, &rp, raw)
+	case rParamBatch:
+		err = s.batchGetParameters(ctx, &rp, raw)
 	}
 	return rp, err
 }
