@@ -50,6 +50,7 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		// /opt/extensions, so the name is whatever this binary is called.
 		client = lifecycle.NewClient(api, filepath.Base(os.Args[0]))
 	}
+	ln, herr := adoptHandoff(getenv, client)
 	fail := func(errorType string, err error) int {
 		fmt.Fprintf(stderr, "paramsecrets: %v\n", err)
 		if client != nil {
@@ -60,9 +61,15 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	if herr != nil {
+		return fail(lifecycle.ErrorTypeListen, herr)
+	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return fail(lifecycle.ErrorTypeConfig, err)
+	}
+	if err := checkHandoff(ln, cfg.HTTPPort); err != nil {
+		return fail(lifecycle.ErrorTypeListen, err)
 	}
 	log := newLogger(cfg, stderr)
 	logConfig(log, cfg, client != nil)
@@ -85,6 +92,9 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 	if cfg.CacheActive() {
 		size = cfg.CacheSize
 	}
+	// Under SnapStart nothing fetched before the snapshot may be served after
+	// a restore: the cache keeps nothing until the first INVOKE.
+	snapStart := client != nil && lifecycle.SnapStart(getenv)
 	c := cache.New(cache.Options{
 		Size:          size,
 		SecretsTTL:    cfg.SecretsTTL,
@@ -93,19 +103,23 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		// No call outlives the flight deadline, nor cuts short a timeout the
 		// user set above it.
 		FlightTimeout: max(cache.DefaultFlightTimeout, cfg.SecretsTimeout, cfg.ParametersTimeout),
+		Paused:        snapStart,
 	})
 	counters := new(metrics.Counters)
 	srv := server.New(server.Options{Token: cfg.Token, Cache: c, Upstream: up, Logger: log, Metrics: counters})
 
 	opts := lifecycle.Options{
-		Addr:    net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
-		Handler: srv,
-		Logger:  log,
+		Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
+		Listener: ln,
+		Handler:  srv,
+		Logger:   log,
 		Flush: func() {
 			// The EMF line goes to stdout on its own line, where CloudWatch Logs
 			// extracts it; logs go to stderr.
 			stdout.Write(counters.Snapshot().EMF(metrics.Namespace, time.Now()))
 		},
+		SnapStart: snapStart,
+		Restore:   func() { c.Resume(); up.Reset() },
 	}
 	if pf := (server.Prefetch{Secrets: cfg.PrefetchSecrets, Parameters: cfg.PrefetchParameters, ParameterPaths: cfg.PrefetchPaths}); len(pf.Secrets)+len(pf.Parameters)+len(pf.ParameterPaths) > 0 {
 		opts.Prefetch = func(ctx context.Context) error { return srv.Prefetch(ctx, pf) }
