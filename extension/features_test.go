@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,15 +50,26 @@ func firstNext(t *testing.T, la *localaws.Server, seen *map[string]int) func(cha
 // INVOKE; reads during init are answered but not kept; and after the secret
 // is rotated between the snapshot and the first INVOKE, every read after
 // that INVOKE has the new value — nothing fetched during init is served.
+//
+// As under SnapStart, no credentials are in the environment: they come from
+// the container credentials endpoint, whose token is also the one callers
+// present, and the cached ones are forgotten at the first INVOKE.
 func TestSnapStartNeverServesInitEntries(t *testing.T) {
 	t.Parallel()
 	la, endpoint := startLocalaws(t, demoSeed())
+	creds := newCredentialsEndpoint(t, testToken)
 	var atFirstNext map[string]int
 	p, api := startExtensionOf(t, front, firstNext(t, la, &atFirstNext), func(api *lifecycletest.RuntimeAPI) map[string]string {
-		return extensionEnv(api, endpoint, map[string]string{
+		env := extensionEnv(api, endpoint, map[string]string{
 			"AWS_LAMBDA_INITIALIZATION_TYPE":                "snap-start",
 			"PARAMETERS_SECRETS_EXTENSION_PREFETCH_SECRETS": "demo/db",
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI":            creds.url,
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN":             testToken,
 		})
+		for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+			delete(env, k)
+		}
+		return env
 	})
 	if n := atFirstNext["secretsmanager.BatchGetSecretValue"] + atFirstNext["secretsmanager.GetSecretValue"]; n != 0 {
 		t.Errorf("upstream calls before the snapshot = %d, want 0 (prefetch deferred)", n)
@@ -67,6 +80,9 @@ func TestSnapStartNeverServesInitEntries(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(body, "pw-SECRET-9c1d") || hdr.Get("X-Cache") != "miss" {
 			t.Fatalf("init read: %d X-Cache=%s %s", code, hdr.Get("X-Cache"), body)
 		}
+	}
+	if n := creds.calls.Load(); n != 1 {
+		t.Errorf("container credentials fetched %d times during init, want 1", n)
 	}
 	// Snapshot, time passes, the secret is rotated, a restore, the first INVOKE.
 	rotate(t, endpoint, "demo/db", `{"username":"app","password":"pw-ROTATED-77"}`)
@@ -84,10 +100,42 @@ func TestSnapStartNeverServesInitEntries(t *testing.T) {
 			t.Errorf("read %d after the first INVOKE: X-Cache=%s, want hit (prefetched)", i, hdr.Get("X-Cache"))
 		}
 	}
+	if n := creds.calls.Load(); n != 2 {
+		t.Errorf("container credentials fetched %d times, want 2: again after the restore", n)
+	}
+	if bad := creds.badAuth.Load(); bad != 0 {
+		t.Errorf("%d credential requests without the authorization token", bad)
+	}
 	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, DeadlineMs: time.Now().Add(time.Hour).UnixMilli()})
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
+}
+
+// credentialsEndpoint is a container credentials endpoint (what Lambda
+// serves at AWS_CONTAINER_CREDENTIALS_FULL_URI under SnapStart).
+type credentialsEndpoint struct {
+	url            string
+	calls, badAuth atomic.Int64
+}
+
+func newCredentialsEndpoint(t *testing.T, token string) *credentialsEndpoint {
+	t.Helper()
+	c := &credentialsEndpoint{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.calls.Add(1)
+		if r.Header.Get("Authorization") != token {
+			c.badAuth.Add(1)
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"container-secret","Token":"container-token","Expiration":%q}`,
+			time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	}))
+	t.Cleanup(srv.Close)
+	c.url = srv.URL + "/credentials"
+	return c
 }
 
 // TestPrefetchThroughTheBinary: 25 prefetched secrets are two
