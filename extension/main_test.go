@@ -186,8 +186,14 @@ func (p *proc) lostPort(t *testing.T) bool {
 // would answer /ping too.
 func startStandalone(t *testing.T, env map[string]string) *proc {
 	t.Helper()
+	return startStandaloneOf(t, binary, env)
+}
+
+// startStandaloneOf is startStandalone for program (the front, say).
+func startStandaloneOf(t *testing.T, program string, env map[string]string) *proc {
+	t.Helper()
 	for try := 1; ; try++ {
-		p := start(t, env)
+		p := startProgram(t, program, env)
 		if p.waitServing(t) {
 			p.waitHealthy(t)
 			return p

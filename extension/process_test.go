@@ -26,8 +26,17 @@ func demoSeed() localaws.Seed {
 // localaws, a token of one's choosing.
 func TestStandalone(t *testing.T) {
 	t.Parallel()
+	for _, via := range []struct{ name, program string }{{"on its own", binary}, {"through the front", front}} {
+		t.Run(via.name, func(t *testing.T) {
+			t.Parallel()
+			testStandalone(t, via.program)
+		})
+	}
+}
+
+func testStandalone(t *testing.T, program string) {
 	_, endpoint := startLocalaws(t, demoSeed())
-	p := startStandalone(t, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
+	p := startStandaloneOf(t, program, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
 
 	code, body, hdr := p.get(t, "/secretsmanager/get?secretId=demo/db", testToken)
 	if code != http.StatusOK {
