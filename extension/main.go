@@ -121,7 +121,8 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		SnapStart: snapStart,
 		Restore:   func() { c.Resume(); up.Reset() },
 	}
-	if pf := (server.Prefetch{Secrets: cfg.PrefetchSecrets, Parameters: cfg.PrefetchParameters, ParameterPaths: cfg.PrefetchPaths}); len(pf.Secrets)+len(pf.Parameters)+len(pf.ParameterPaths) > 0 {
+	pf := server.Prefetch{Secrets: cfg.PrefetchSecrets, Parameters: cfg.PrefetchParameters, ParameterPaths: cfg.PrefetchPaths}
+	if len(pf.Secrets)+len(pf.Parameters)+len(pf.ParameterPaths) > 0 {
 		opts.Prefetch = func(ctx context.Context) error { return srv.Prefetch(ctx, pf) }
 	}
 

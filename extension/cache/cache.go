@@ -11,7 +11,10 @@
 // when no request waits for it any more, which singleflight cannot do.
 //
 // A *Cache stores response bytes exactly as the HTTP server writes them, so a hit
-// costs one map lookup under a mutex and no rendering.
+// costs one map lookup under a mutex and no rendering. A read in the last tenth of
+// an entry's TTL refreshes it in the background (ahead.go); FetchAll makes one call
+// for several keys that single fetches of them wait on (prefill.go); Paused and
+// Resume keep nothing from before a SnapStart snapshot.
 package cache
 
 import (

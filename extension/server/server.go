@@ -1,7 +1,8 @@
 // Package server is the extension's HTTP API on localhost: the routes of the AWS
 // Parameters and Secrets Lambda Extension (same paths, query parameters, auth
-// header and response bodies), plus batch-get, get-by-path and the Secrets Manager
-// Agent's /v1/<secretId>.
+// header and response bodies), plus batch-get for secrets and for parameters,
+// get-by-path, the Secrets Manager Agent's /v1/<secretId>, the opt-in jsonKey
+// and valueOnly options (shape.go), and the prefetch.
 //
 // Responses are cached as the exact bytes written, so a cache hit is a token
 // check, a map lookup and one write. Every route but /ping requires the header
