@@ -38,14 +38,15 @@ func TestResetForgetsConnectionsAndCredentials(t *testing.T) {
 	if n := creds.n.Load(); n != 1 {
 		t.Fatalf("credentials retrieved %d times for two calls, want 1 (cached)", n)
 	}
-	if n := conns.current(); n != 1 {
-		t.Fatalf("open upstream connections = %d, want the one kept alive", n)
-	}
+	opened := conns.opened()
 	c.Reset()
 	waitCond(t, "the idle connection to close", func() bool { return conns.current() == 0 })
 	read()
 	if n := creds.n.Load(); n != 2 {
 		t.Errorf("credentials retrieved %d times, want 2 (again after Reset)", n)
+	}
+	if n := conns.opened(); n != opened+1 {
+		t.Errorf("connections opened: %d before Reset, %d after a call; want one new", opened, n)
 	}
 }
 
