@@ -55,6 +55,7 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		// /opt/extensions, so the name is whatever this binary is called.
 		client = lifecycle.NewClient(api, filepath.Base(os.Args[0]))
 	}
+	ln, herr := adoptHandoff(getenv, client)
 	fail := func(errorType string, err error) int {
 		fmt.Fprintf(stderr, "paramsecrets: %v\n", err)
 		if client != nil {
@@ -65,9 +66,15 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	if herr != nil {
+		return fail(lifecycle.ErrorTypeListen, herr)
+	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return fail(lifecycle.ErrorTypeConfig, err)
+	}
+	if err := checkHandoff(ln, cfg.HTTPPort); err != nil {
+		return fail(lifecycle.ErrorTypeListen, err)
 	}
 	log := newLogger(cfg, stderr)
 	log.Info("starting", "paramsecrets", version.Number())
@@ -91,6 +98,9 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 	if cfg.CacheActive() {
 		size = cfg.CacheSize
 	}
+	// Under SnapStart nothing fetched before the snapshot may be served after
+	// a restore: the cache keeps nothing until the first INVOKE.
+	snapStart := client != nil && lifecycle.SnapStart(getenv)
 	c := cache.New(cache.Options{
 		Size:          size,
 		SecretsTTL:    cfg.SecretsTTL,
@@ -99,6 +109,7 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		// No call outlives the flight deadline, nor cuts short a timeout the
 		// user set above it.
 		FlightTimeout: max(cache.DefaultFlightTimeout, cfg.SecretsTimeout, cfg.ParametersTimeout),
+		Paused:        snapStart,
 	})
 	counters := new(metrics.Counters)
 	srv := server.New(server.Options{Token: cfg.Token, Cache: c, Upstream: up, Logger: log, Metrics: counters})
@@ -106,6 +117,7 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 	opts := lifecycle.Options{
 		Addr:        net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.HTTPPort)),
 		PortSetting: config.EnvHTTPPort,
+		Listener:    ln,
 		Handler:     srv,
 		Logger:      log,
 		Flush: func() {
@@ -113,11 +125,12 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 			// extracts it; logs go to stderr.
 			stdout.Write(counters.Snapshot().EMF(metrics.Namespace, time.Now()))
 		},
+		SnapStart: snapStart,
+		Restore:   func() { c.Resume(); up.Reset() },
 	}
-	if len(cfg.PrefetchSecrets)+len(cfg.PrefetchParameters) > 0 {
-		opts.Prefetch = func(ctx context.Context) error {
-			return srv.Prefetch(ctx, cfg.PrefetchSecrets, cfg.PrefetchParameters)
-		}
+	pf := server.Prefetch{Secrets: cfg.PrefetchSecrets, Parameters: cfg.PrefetchParameters, ParameterPaths: cfg.PrefetchPaths}
+	if len(pf.Secrets)+len(pf.Parameters)+len(pf.ParameterPaths) > 0 {
+		opts.Prefetch = func(ctx context.Context) error { return srv.Prefetch(ctx, pf) }
 	}
 
 	if client != nil {
@@ -160,5 +173,6 @@ func logConfig(log *slog.Logger, cfg config.Config, extension bool) {
 		"secretsTTL", cfg.SecretsTTL, "parametersTTL", cfg.ParametersTTL,
 		"secretsTimeout", cfg.SecretsTimeout, "parametersTimeout", cfg.ParametersTimeout,
 		"staleIfError", cfg.StaleIfError,
-		"prefetchSecrets", len(cfg.PrefetchSecrets), "prefetchParameters", len(cfg.PrefetchParameters))
+		"prefetchSecrets", len(cfg.PrefetchSecrets), "prefetchParameters", len(cfg.PrefetchParameters),
+		"prefetchParameterPaths", len(cfg.PrefetchPaths))
 }

@@ -18,11 +18,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paramsecrets/paramsecrets/extension/lifecycle"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
-// binary is the extension built once for the tests that run it as a process.
-var binary string
+// binary is the extension built once for the tests that run it as a process,
+// run on its own (it binds and registers itself). layer is a directory laid
+// out as the layer is: front is layer/extensions/paramsecrets, which execs
+// layer/paramsecrets/extension (the same program as binary).
+var binary, layer, front string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "paramsecrets-test-")
@@ -32,12 +36,18 @@ func TestMain(m *testing.M) {
 	}
 	// Named as in a layer: Lambda registers the extension under its file name.
 	binary = filepath.Join(dir, "paramsecrets")
-	build := exec.Command("go", "build", "-trimpath", "-o", binary, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build extension: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
+	layer = filepath.Join(dir, "layer")
+	front = filepath.Join(layer, "extensions", "paramsecrets")
+	for _, b := range []struct{ pkg, out string }{
+		{".", binary}, {"./front", front}, {".", lifecycle.ExtensionPath(front)},
+	} {
+		build := exec.Command("go", "build", "-trimpath", "-o", b.out, b.pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b.pkg, err, out)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -103,13 +113,19 @@ func freePort(t *testing.T) string {
 // unless env sets one) and stops it when the test ends.
 func start(t *testing.T, env map[string]string) *proc {
 	t.Helper()
+	return startProgram(t, binary, env)
+}
+
+// startProgram is start for another program (the front, say).
+func startProgram(t *testing.T, program string, env map[string]string) *proc {
+	t.Helper()
 	full := map[string]string{"HOME": t.TempDir(), "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": freePort(t)}
 	for k, v := range env {
 		full[k] = v
 	}
 	p := &proc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}),
 		addr: "127.0.0.1:" + full["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]}
-	p.cmd = exec.Command(binary)
+	p.cmd = exec.Command(program)
 	for k, v := range full {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)
 	}
@@ -170,8 +186,14 @@ func (p *proc) lostPort(t *testing.T) bool {
 // would answer /ping too.
 func startStandalone(t *testing.T, env map[string]string) *proc {
 	t.Helper()
+	return startStandaloneOf(t, binary, env)
+}
+
+// startStandaloneOf is startStandalone for program (the front, say).
+func startStandaloneOf(t *testing.T, program string, env map[string]string) *proc {
+	t.Helper()
 	for try := 1; ; try++ {
-		p := start(t, env)
+		p := startProgram(t, program, env)
 		if p.waitServing(t) {
 			p.waitHealthy(t)
 			return p

@@ -61,6 +61,12 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 				{"/systemsmanager/parameters/get?name=/demo/secure:1&withDecryption=true", 200, secureParam},
 				{"/systemsmanager/parameters/get-by-path?path=/demo&recursive=true&withDecryption=true", 200, plainParam},
 				{"/systemsmanager/parameters/get?name=/aws/reference/secretsmanager/demo/other&withDecryption=true", 200, otherSecret},
+				{"/secretsmanager/get?secretId=demo/db&jsonKey=password", 200, "pw-SECRET-4b2e"},
+				{"/v1/demo/db?valueOnly=true", 200, "pw-SECRET-4b2e"},
+				{"/secretsmanager/get?secretId=demo/bin&valueOnly=true", 200, string(binarySecret)},
+				{"/secretsmanager/get?secretId=demo/other&jsonKey=password", 400, ""},
+				{"/systemsmanager/parameters/get?name=/demo/secure&withDecryption=true&valueOnly=true", 200, secureParam},
+				{"/systemsmanager/parameters/batch-get?names=/demo/secure,/demo/nested/plain,/demo/none&withDecryption=true", 200, plainParam},
 				{"/secretsmanager/get?secretId=demo/missing", 400, ""},
 				{"/secretsmanager/get?secretId=demo/db&bogus=1", 400, ""},
 			}
@@ -80,6 +86,15 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 			out := p.stdout.String() + p.stderr.String()
 			if !strings.Contains(out, "DEBUG") && !strings.Contains(out, `"level":"DEBUG"`) {
 				t.Fatalf("no DEBUG lines were written; the test proves nothing:\n%s", out)
+			}
+			// The request lines name the route and what was asked for.
+			for _, want := range [][2]string{
+				{`route=parameters/batch-get id=/demo/secure,/demo/nested/plain,/demo/none`, `"route":"parameters/batch-get","id":"/demo/secure,/demo/nested/plain,/demo/none"`},
+				{`route=v1 id=demo/db`, `"route":"v1","id":"demo/db"`},
+			} {
+				if !strings.Contains(out, want[0]) && !strings.Contains(out, want[1]) {
+					t.Errorf("no request line with %s", want[0])
+				}
 			}
 			for _, s := range secrets {
 				if strings.Contains(out, s) {

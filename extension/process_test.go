@@ -26,8 +26,17 @@ func demoSeed() localaws.Seed {
 // localaws, a token of one's choosing.
 func TestStandalone(t *testing.T) {
 	t.Parallel()
+	for _, via := range []struct{ name, program string }{{"on its own", binary}, {"through the front", front}} {
+		t.Run(via.name, func(t *testing.T) {
+			t.Parallel()
+			testStandalone(t, via.program)
+		})
+	}
+}
+
+func testStandalone(t *testing.T, program string) {
 	_, endpoint := startLocalaws(t, demoSeed())
-	p := startStandalone(t, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
+	p := startStandaloneOf(t, program, map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken})
 
 	code, body, hdr := p.get(t, "/secretsmanager/get?secretId=demo/db", testToken)
 	if code != http.StatusOK {
@@ -77,10 +86,17 @@ func extensionEnv(api *lifecycletest.RuntimeAPI, endpoint string, more map[strin
 // and prefetched. If its port was taken in the meantime, it tries another.
 func startExtension(t *testing.T, newAPI func(first chan<- struct{}) *lifecycletest.RuntimeAPI, env func(*lifecycletest.RuntimeAPI) map[string]string) (*proc, *lifecycletest.RuntimeAPI) {
 	t.Helper()
+	return startExtensionOf(t, binary, newAPI, env)
+}
+
+// startExtensionOf is startExtension for program: the extension on its own,
+// or the layer's front.
+func startExtensionOf(t *testing.T, program string, newAPI func(first chan<- struct{}) *lifecycletest.RuntimeAPI, env func(*lifecycletest.RuntimeAPI) map[string]string) (*proc, *lifecycletest.RuntimeAPI) {
+	t.Helper()
 	for try := 1; ; try++ {
 		first := make(chan struct{}, 1)
 		api := newAPI(first)
-		p := start(t, env(api))
+		p := startProgram(t, program, env(api))
 		select {
 		case <-first:
 			return p, api
@@ -99,28 +115,34 @@ func startExtension(t *testing.T, newAPI func(first chan<- struct{}) *lifecyclet
 // flushes the metrics and exits 0 on its own: the deadline is an hour away, so
 // exiting at all shows it does not sit until the deadline (the case of a
 // request still open at the deadline is TestShutdownCutsAStuckRequest's).
+// It runs the extension on its own and as the layer starts it, through the
+// front, which registers and execs it.
 func TestExtensionMode(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
+	type testCase struct {
 		name    string
+		program string
 		managed bool
 		env     map[string]string
 		events  []lifecycle.EventType
-	}{
-		{"standard Lambda", false, nil, []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}},
-		{"managed instances", true, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "8"}, []lifecycle.EventType{lifecycle.Shutdown}},
+	}
+	var tests []testCase
+	for _, via := range []struct{ name, program string }{{"on its own", binary}, {"through the front", front}} {
+		tests = append(tests,
+			testCase{"standard Lambda " + via.name, via.program, false, nil, []lifecycle.EventType{lifecycle.Invoke, lifecycle.Shutdown}},
+			testCase{"managed instances " + via.name, via.program, true, map[string]string{"AWS_LAMBDA_MAX_CONCURRENCY": "8"}, []lifecycle.EventType{lifecycle.Shutdown}})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			la, endpoint := startLocalaws(t, demoSeed())
 			var fetchedAtFirstNext int
-			p, api := startExtension(t, func(first chan<- struct{}) *lifecycletest.RuntimeAPI {
+			p, api := startExtensionOf(t, tc.program, func(first chan<- struct{}) *lifecycletest.RuntimeAPI {
 				return lifecycletest.NewRuntimeAPI(t, lifecycletest.Options{
 					Managed: tc.managed,
 					OnNext: func(call int) {
 						if call == 1 {
-							fetchedAtFirstNext = la.Stats()["secretsmanager.GetSecretValue"]
+							fetchedAtFirstNext = la.Stats()["secretsmanager.BatchGetSecretValue"]
 							first <- struct{}{}
 						}
 					},
@@ -133,7 +155,7 @@ func TestExtensionMode(t *testing.T) {
 				return extensionEnv(api, endpoint, more)
 			})
 			if fetchedAtFirstNext != 1 {
-				t.Errorf("GetSecretValue calls at the first /event/next = %d, want 1 (prefetch first)", fetchedAtFirstNext)
+				t.Errorf("BatchGetSecretValue calls at the first /event/next = %d, want 1 (prefetch first)", fetchedAtFirstNext)
 			}
 			hdr, events := api.Registration()
 			if got := hdr.Get(lifecycle.HeaderExtensionName); got != "paramsecrets" {

@@ -11,10 +11,14 @@
 // when no request waits for it any more, which singleflight cannot do.
 //
 // A *Cache stores response bytes exactly as the HTTP server writes them, so a hit
-// costs one map lookup under a mutex and no rendering.
+// costs one map lookup under a mutex and no rendering. A read in the last tenth of
+// an entry's TTL refreshes it in the background (ahead.go); FetchAll makes one call
+// for several keys that single fetches of them wait on (prefill.go); Paused and
+// Resume keep nothing from before a SnapStart snapshot.
 package cache
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +46,11 @@ type Options struct {
 	FlightTimeout time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fake one.
 	Now func() time.Time
+	// Paused makes the cache keep nothing until Resume: requests are still
+	// answered, and concurrent misses still share one call, but no answer is
+	// stored. Under SnapStart the cache is paused until the first invoke after
+	// a restore, so that nothing fetched before the snapshot is ever served.
+	Paused bool
 }
 
 // DefaultMaxBytes is the body budget when Options.MaxBytes is 0: room for the
@@ -56,6 +65,7 @@ type entry struct {
 	body    []byte
 	fetched time.Time
 	seq     uint64 // when the answer was asked for; see Cache.seq
+	ahead   bool   // a refresh-ahead was started for it; guarded by Cache.mu
 }
 
 // Cache is a concurrency-safe LRU of response bodies. A nil *Cache is valid and
@@ -70,9 +80,12 @@ type Cache struct {
 	// golang-lru's locked Cache lets one critical section both read an entry and
 	// drop it when it is past any use, without a second lock round trip.
 	mu       sync.Mutex
-	lru      *simplelru.LRU[Key, entry] // nil when Size is 0
-	bytes    int64                      // total body bytes held; guarded by mu
+	lru      *simplelru.LRU[Key, *entry] // nil when Size is 0
+	bytes    int64                       // total body bytes held; guarded by mu
 	maxBytes int64
+	// floor is the seq at or below which no answer is stored: Resume sets it
+	// so that answers asked for before it are not kept; guarded by mu.
+	floor uint64
 
 	// seq orders answers by when they were asked for. Two flights for one key
 	// can overlap (a refresh does not join a plain flight), and the one that
@@ -87,6 +100,9 @@ type Cache struct {
 // stores nothing (every Fetch goes upstream).
 func New(opts Options) *Cache {
 	c := &Cache{opts: opts, now: opts.Now, maxBytes: opts.MaxBytes}
+	if opts.Paused {
+		c.floor = math.MaxUint64
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -96,7 +112,7 @@ func New(opts Options) *Cache {
 	if opts.Size > 0 {
 		// NewLRU fails only for a non-positive size, excluded above. The
 		// eviction callback runs inside lru calls, which all hold mu.
-		c.lru, _ = simplelru.NewLRU(opts.Size, func(_ Key, e entry) { c.bytes -= int64(len(e.body)) })
+		c.lru, _ = simplelru.NewLRU(opts.Size, func(_ Key, e *entry) { c.bytes -= int64(len(e.body)) })
 	}
 	return c
 }
@@ -169,7 +185,12 @@ func (c *Cache) Put(k Key, body []byte) {
 // through here, so each key's entry only ever moves to a newer answer.
 func (c *Cache) store(k Key, a Answer, seq uint64) {
 	c.put(k, a.Body, seq)
-	for _, e := range a.Also {
+	c.storeAll(a.Also, seq)
+}
+
+// storeAll writes entries as answers asked for at seq.
+func (c *Cache) storeAll(entries []Entry, seq uint64) {
+	for _, e := range entries {
 		c.put(e.Key, e.Body, seq)
 	}
 }
@@ -184,6 +205,9 @@ func (c *Cache) put(k Key, body []byte, seq uint64) {
 	size := int64(len(body))
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if seq <= c.floor {
+		return // asked for before Resume (or while paused)
+	}
 	if old, ok := c.lru.Peek(k); ok && old.seq > seq {
 		return
 	}
@@ -196,7 +220,7 @@ func (c *Cache) put(k Key, body []byte, seq uint64) {
 	if old, ok := c.lru.Peek(k); ok {
 		c.bytes -= int64(len(old.body))
 	}
-	c.lru.Add(k, entry{body: body, fetched: now, seq: seq})
+	c.lru.Add(k, &entry{body: body, fetched: now, seq: seq})
 	c.bytes += size
 	// k is the newest entry and fits on its own, so this stops before reaching it.
 	for c.bytes > c.maxBytes {
@@ -221,4 +245,23 @@ func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len()
+}
+
+// Resume drops every entry and every answer still on its way, and from then
+// on keeps what is fetched (see Options.Paused; it works on a cache that was
+// not paused too). A call already in progress is left to the requests
+// waiting on it, but nothing it answers is stored, and a request arriving
+// after Resume starts a call of its own rather than joining one that was
+// asked for before.
+func (c *Cache) Resume() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.floor = c.seq.Load()
+	if c.lru != nil {
+		c.lru.Purge()
+	}
+	c.mu.Unlock()
+	c.flights.forgetAll()
 }

@@ -225,6 +225,7 @@ func TestKeysDistinguishFullRequest(t *testing.T) {
 		{Store: Parameters, Op: "GetParameter", ID: "/p:1"},
 		{Store: Secrets, Op: "GetParameter", ID: "/p"},
 		{Store: Parameters, Op: "GetParameter", ID: "/p", Selector: "x"},
+		{Store: Parameters, Op: "GetParameter", ID: "/p", Role: "arn:aws:iam::222233334444:role/reader"},
 	}
 	for _, k := range variants {
 		if _, res := c.Get(k); res != Miss {
@@ -242,6 +243,8 @@ func TestFlightKeysAreUnambiguous(t *testing.T) {
 		{Store: Parameters, Op: "GetSecretValue", ID: "a"},
 		{Store: Secrets, Op: "GetSecretValue", ID: "a", Decrypt: true},
 		{Store: Secrets, Op: "GetSecretValue", ID: "a", Recursive: true},
+		{Store: Secrets, Op: "GetSecretValue", ID: "a", Role: "r"},
+		{Store: Secrets, Op: "GetSecretValue", ID: "a", Selector: "1:r"},
 	}
 	seen := map[string]Key{}
 	for _, k := range keys {

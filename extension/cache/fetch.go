@@ -58,7 +58,7 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 		return a.Body, Miss, nil
 	}
 	if !refresh {
-		if body, res := c.Get(k); res == Hit {
+		if body, ok := c.Hit(k, func() Loader { return load }); ok {
 			return body, Hit, nil
 		}
 	}
@@ -69,49 +69,63 @@ func (c *Cache) Fetch(ctx context.Context, k Key, refresh bool, load Loader) ([]
 	if refresh {
 		fk += "!refresh"
 	}
-	fr, err := c.flights.do(ctx, fk, c.flightTimeout(), func(fctx context.Context) (flightResult, error) {
-		// Check again inside the flight, as groupcache's load does: between this
-		// request's miss above and its joining the group, another flight for the
-		// same key may have finished and stored a fresh entry. Without this check,
-		// requests arriving just after a flight ends would each start a new one.
-		if !refresh {
-			if body, res := c.Get(k); res == Hit {
-				return flightResult{body: body, res: Hit}, nil
+	for {
+		fr, err := c.flights.do(ctx, fk, c.flightTimeout(), func(fctx context.Context) (flightResult, error) {
+			// Check again inside the flight, as groupcache's load does: between
+			// this request's miss above and its joining the group, another
+			// flight for the same key may have finished and stored a fresh
+			// entry. Without this check, requests arriving just after a flight
+			// ends would each start a new one.
+			if !refresh {
+				if body, res := c.Get(k); res == Hit {
+					return flightResult{body: body, res: Hit}, nil
+				}
 			}
+			return c.load(fctx, k, refresh, load)
+		})
+		if errors.Is(err, errUnanswered) {
+			// The request joined a FetchAll whose answer held nothing for k:
+			// it makes a call of its own.
+			continue
 		}
-		// The call's place in request order is taken before it starts: an
-		// answer asked for earlier must not replace one asked for later, even
-		// when it arrives last.
-		seq := c.seq.Add(1)
-		a, err := load(fctx)
-		if err == nil {
-			c.store(k, a, seq)
-			return flightResult{body: a.Body, res: Miss}, nil
+		if err != nil {
+			return nil, Miss, err
 		}
-		if errors.Is(fctx.Err(), context.Canceled) {
-			// Every waiter has gone: the failure is the cancellation's, and
-			// says nothing about the entry.
-			return flightResult{}, err
-		}
-		if !Transient(err) {
-			c.remove(k, seq)
-			return flightResult{}, err
-		}
-		if refresh {
-			// A refresh is asked for because the cached value is in doubt (a
-			// database just refused the password, say): answering with that
-			// value would pass it off as fresh.
-			return flightResult{}, err
-		}
-		if old, res := c.Get(k); res != Miss {
-			return flightResult{body: old, res: Stale}, nil
-		}
-		return flightResult{}, err
-	})
-	if err != nil {
-		return nil, Miss, err
+		return fr.body, fr.res, nil
 	}
-	return fr.body, fr.res, nil
+}
+
+// load makes the upstream call for k inside a flight and stores its answer.
+// The call's place in request order is taken before it starts: an answer
+// asked for earlier must not replace one asked for later, even when it
+// arrives last. A failure follows the rules in Fetch's comment.
+func (c *Cache) load(fctx context.Context, k Key, refresh bool, load Loader) (flightResult, error) {
+	seq := c.seq.Add(1)
+	a, err := load(fctx)
+	if err == nil {
+		c.store(k, a, seq)
+		return flightResult{body: a.Body, res: Miss}, nil
+	}
+	if errors.Is(fctx.Err(), context.Canceled) {
+		// Every waiter has gone: the failure is the cancellation's, and
+		// says nothing about the entry.
+		return flightResult{}, err
+	}
+	if !Transient(err) {
+		c.remove(k, seq)
+		return flightResult{}, err
+	}
+	if refresh {
+		// A refresh is asked for because the cached value is in doubt (a
+		// database just refused the password, say): answering with that
+		// value would pass it off as fresh.
+		return flightResult{}, err
+	}
+	// The entry may still be fresh (a refresh-ahead failed) or only stale.
+	if old, res := c.Get(k); res != Miss {
+		return flightResult{body: old, res: res}, nil
+	}
+	return flightResult{}, err
 }
 
 // Waiting returns how many requests are waiting on the upstream call in

@@ -116,3 +116,67 @@ func (g *flights) waiting(key string) int {
 	}
 	return 0
 }
+
+// forgetAll detaches every call in progress: each goes on for the requests
+// already waiting on it, and a new request starts a new call.
+func (g *flights) forgetAll() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.calls)
+}
+
+// detached starts fn as a call for key unless one is in progress, with a
+// waiter of its own that leaves only when the call is done: no request's
+// leaving ends it, only fn's return or the timeout. It reports whether it
+// started one.
+func (g *flights) detached(key string, timeout time.Duration, fn func(context.Context) (flightResult, error)) bool {
+	g.mu.Lock()
+	if g.calls[key] != nil {
+		g.mu.Unlock()
+		return false
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), timeout)
+	c := &call{done: make(chan struct{}), cancel: cancel, waiters: 1}
+	if g.calls == nil {
+		g.calls = make(map[string]*call)
+	}
+	g.calls[key] = c
+	g.mu.Unlock()
+	go func() {
+		g.run(cctx, key, c, fn)
+		g.leave(key, c)
+	}()
+	return true
+}
+
+// claim installs, for each key with no call in progress, a call that the
+// caller makes itself and publishes with settle; it returns the calls, nil
+// where a call was in progress already. Requests join a claimed call as any
+// other; one that is left without waiters is forgotten, as any other, but
+// nothing is cancelled: the caller's own context bounds its work.
+func (g *flights) claim(keys []string) []*call {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.calls == nil {
+		g.calls = make(map[string]*call)
+	}
+	out := make([]*call, len(keys))
+	for i, key := range keys {
+		if g.calls[key] != nil {
+			continue
+		}
+		c := &call{done: make(chan struct{}), cancel: func() {}}
+		g.calls[key] = c
+		out[i] = c
+	}
+	return out
+}
+
+// settle publishes the result of a call from claim.
+func (g *flights) settle(key string, c *call, val flightResult, err error) {
+	c.val, c.err = val, err
+	g.mu.Lock()
+	g.forget(key, c)
+	g.mu.Unlock()
+	close(c.done)
+}

@@ -26,6 +26,10 @@ type Key struct {
 	Selector  string // version selector, e.g. "versionId=..." or "versionStage=..."
 	Decrypt   bool   // withDecryption
 	Recursive bool   // recursive (GetParametersByPath)
+	// Role is the IAM role the value is read as; empty for the function's
+	// own credentials. Two roles may be allowed to see different things, so
+	// they never share an entry.
+	Role string
 }
 
 // flightKey renders k as the key of its calls in the flight group. The request-supplied
@@ -33,8 +37,8 @@ type Key struct {
 // the separators) can make two different keys render alike and share a flight.
 func (k Key) flightKey() string {
 	var b strings.Builder
-	b.Grow(len(k.Op) + len(k.ID) + len(k.Selector) + 32)
-	for _, f := range []string{k.Op, k.ID, k.Selector} {
+	b.Grow(len(k.Op) + len(k.ID) + len(k.Selector) + len(k.Role) + 40)
+	for _, f := range []string{k.Op, k.ID, k.Selector, k.Role} {
 		b.WriteString(strconv.Itoa(len(f)))
 		b.WriteByte(':')
 		b.WriteString(f)

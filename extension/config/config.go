@@ -36,6 +36,7 @@ const (
 
 	EnvPrefetchSecrets    = Prefix + "PREFETCH_SECRETS"
 	EnvPrefetchParameters = Prefix + "PREFETCH_PARAMETERS"
+	EnvPrefetchPaths      = Prefix + "PREFETCH_PARAMETER_PATHS"
 	EnvStaleIfError       = Prefix + "STALE_IF_ERROR"
 
 	// The token callers must present, in order of preference. Lambda sets
@@ -79,7 +80,10 @@ type Config struct {
 	// /event/next, so they are cached by the first invoke.
 	PrefetchSecrets    []string
 	PrefetchParameters []string
-	StaleIfError       time.Duration // how long an expired entry may cover a transient upstream failure
+	// PrefetchPaths are parameter hierarchies fetched whole (recursively)
+	// before the first /event/next.
+	PrefetchPaths []string
+	StaleIfError  time.Duration // how long an expired entry may cover a transient upstream failure
 }
 
 // CacheActive reports whether any response can be cached at all: the cache is
@@ -107,6 +111,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.PrefetchSecrets = p.list(EnvPrefetchSecrets)
 	c.PrefetchParameters = p.list(EnvPrefetchParameters)
+	c.PrefetchPaths = p.paths(EnvPrefetchPaths)
 	c.LogLevel, c.LogNone = p.logLevel(EnvLogLevel)
 	c.LogJSON = p.logFormat(EnvLogFormat)
 	if c.Token == "" {
@@ -202,6 +207,19 @@ func (p *parser) list(name string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// paths is a list whose items are parameter hierarchies, which start with
+// "/" (GetParametersByPath refuses any other path).
+func (p *parser) paths(name string) []string {
+	items := p.list(name)
+	for i, it := range items {
+		if !strings.HasPrefix(it, "/") {
+			p.fail(name, p.getenv(name), fmt.Sprintf("item %d (%q) does not start with /", i+1, it))
+			return nil
+		}
+	}
+	return items
 }
 
 // logLevel accepts DEBUG, INFO, WARN, ERROR and NONE in any case (the AWS CDK

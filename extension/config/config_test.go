@@ -115,6 +115,11 @@ func TestValid(t *testing.T) {
 				t.Errorf("PrefetchParameters = %q", c.PrefetchParameters)
 			}
 		}},
+		{"prefetch paths", map[string]string{EnvPrefetchPaths: "/demo, /app/db "}, func(t *testing.T, c Config) {
+			if !reflect.DeepEqual(c.PrefetchPaths, []string{"/demo", "/app/db"}) {
+				t.Errorf("PrefetchPaths = %q", c.PrefetchPaths)
+			}
+		}},
 		{"stale if error off", map[string]string{EnvStaleIfError: "0"}, func(t *testing.T, c Config) {
 			if c.StaleIfError != 0 {
 				t.Errorf("StaleIfError = %v", c.StaleIfError)
@@ -181,6 +186,8 @@ func TestInvalid(t *testing.T) {
 		{"unknown log format", map[string]string{EnvLogFormat: "xml"}, EnvLogFormat, "xml"},
 		{"empty list item", map[string]string{EnvPrefetchSecrets: "a,,b"}, EnvPrefetchSecrets, "a,,b"},
 		{"trailing comma", map[string]string{EnvPrefetchParameters: "/a,"}, EnvPrefetchParameters, "/a,"},
+		{"path without a leading slash", map[string]string{EnvPrefetchPaths: "/demo,app"}, EnvPrefetchPaths, `item 2 ("app") does not start with /`},
+		{"empty path", map[string]string{EnvPrefetchPaths: "/demo,"}, EnvPrefetchPaths, "/demo,"},
 		{"negative stale window", map[string]string{EnvStaleIfError: "-1"}, EnvStaleIfError, "-1"},
 	}
 	for _, tc := range tests {
@@ -235,7 +242,7 @@ func FuzzFromEnv(f *testing.F) {
 			EnvCacheEnabled: enabled, EnvCacheSize: size, EnvHTTPPort: port,
 			EnvMaxConnections: conns, EnvLogLevel: level, EnvSecretsTTL: ttl,
 			EnvParametersTTL: ttl, EnvSecretsTimeout: timeout, EnvParametersTimeout: timeout,
-			EnvPrefetchSecrets: list, EnvPrefetchParameters: list, EnvStaleIfError: stale,
+			EnvPrefetchSecrets: list, EnvPrefetchParameters: list, EnvPrefetchPaths: list, EnvStaleIfError: stale,
 			tokenVars[int(which)%len(tokenVars)]: token,
 		}
 		c, err := FromEnv(env(m))
@@ -262,6 +269,11 @@ func FuzzFromEnv(f *testing.F) {
 		for _, s := range c.PrefetchSecrets {
 			if s == "" || s != strings.TrimSpace(s) {
 				t.Fatalf("list item %q not trimmed or empty", s)
+			}
+		}
+		for _, s := range c.PrefetchPaths {
+			if !strings.HasPrefix(s, "/") {
+				t.Fatalf("accepted path %q", s)
 			}
 		}
 	})

@@ -56,7 +56,27 @@ const (
 	ErrorTypeListen     = "Extension.ListenError"
 	ErrorTypeServe      = "Extension.ServeError"
 	ErrorTypeRuntimeAPI = "Extension.RuntimeAPIError"
+	ErrorTypeExec       = "Extension.ExecError"
 )
+
+// EnvInitializationType is set by Lambda to how the environment was
+// initialised: on-demand, provisioned-concurrency, snap-start, ...
+const EnvInitializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
+
+// SnapStart reports whether the function runs under Lambda SnapStart, whose
+// init phase runs once, when a version is published, after which Lambda
+// snapshots the environment and restores every new execution environment from
+// the snapshot. What init fetched must not be served after a restore: a
+// value may have been rotated since, and every restored environment would
+// serve the same snapshot. An extension is told nothing of the restore: the
+// /event/next it called before the snapshot returns the first INVOKE after
+// it (the emulator's rapid.handleRestore updates credentials and runs the
+// runtime's restore hook only), so that INVOKE is when the extension knows.
+// Managed instances deliver no INVOKE and do not snapshot.
+// https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
+func SnapStart(getenv func(string) string) bool {
+	return getenv(EnvInitializationType) == "snap-start" && getenv(EnvMaxConcurrency) == ""
+}
 
 // EventsFor returns the events to register for in this environment.
 //
@@ -106,6 +126,7 @@ type Client struct {
 	base string
 	name string
 	id   string
+	reg  RegisterResponse // what register answered, kept for the logs
 	http *http.Client
 }
 
@@ -135,6 +156,16 @@ func directTransport() *http.Transport {
 
 // ID returns the identifier assigned by register, empty before it.
 func (c *Client) ID() string { return c.id }
+
+// Adopt takes over a registration this process did not make itself: the
+// front registered under this name and exec'd the extension, handing over the
+// identifier and what register answered (see Handoff).
+func (c *Client) Adopt(id string, reg RegisterResponse) {
+	c.id, c.reg = id, reg
+}
+
+// Registration returns what register answered (or what Adopt was given).
+func (c *Client) Registration() RegisterResponse { return c.reg }
 
 // Register registers the extension for events.
 func (c *Client) Register(ctx context.Context, events []EventType) (RegisterResponse, error) {
@@ -167,7 +198,7 @@ func (c *Client) Register(ctx context.Context, events []EventType) (RegisterResp
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
 		return RegisterResponse{}, fmt.Errorf("register: decode response: %w", err)
 	}
-	c.id = id
+	c.id, c.reg = id, out
 	return out, nil
 }
 

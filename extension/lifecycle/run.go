@@ -35,6 +35,10 @@ type Options struct {
 	// metrics line).
 	Flush  func()
 	Logger *slog.Logger
+	// SnapStart defers Prefetch to the first INVOKE, and runs Restore just
+	// before it (see SnapStart).
+	SnapStart bool
+	Restore   func()
 }
 
 // DefaultPrefetchTimeout bounds the prefetch when Options.PrefetchTimeout is 0.
@@ -72,15 +76,20 @@ func RunExtension(ctx context.Context, c *Client, events []EventType, o Options)
 	srv := newServer(o)
 	served := serve(srv, ln)
 
-	reg, err := c.Register(ctx, events)
-	if err != nil {
-		srv.Close()
-		return fmt.Errorf("lifecycle: %w", err)
+	// A front that exec'd this process may have registered already.
+	reg, byFront := c.Registration(), c.ID() != ""
+	if !byFront {
+		if reg, err = c.Register(ctx, events); err != nil {
+			srv.Close()
+			return fmt.Errorf("lifecycle: %w", err)
+		}
 	}
 	log.Info("registered", "events", events, "function", reg.FunctionName,
-		"version", reg.FunctionVersion, "addr", ln.Addr().String())
+		"version", reg.FunctionVersion, "addr", ln.Addr().String(), "byFront", byFront)
 
-	prefetch(ctx, o, log)
+	if !o.SnapStart {
+		prefetch(ctx, o, log)
+	}
 
 	// The event loop runs in its own goroutine so a dead listener is noticed
 	// while /event/next is blocked; lctx ends that goroutine's long poll then.
@@ -88,8 +97,13 @@ func RunExtension(ctx context.Context, c *Client, events []EventType, o Options)
 	defer cancel()
 	loop := make(chan error, 1)
 	go func() {
+		restored := !o.SnapStart
 		for {
 			ev, err := c.Next(lctx)
+			if err == nil && !restored && ev.EventType == Invoke {
+				restored = true
+				restore(ctx, o, log)
+			}
 			if err == nil {
 				err = handle(ctx, ev, srv, o, log)
 			}
@@ -126,6 +140,18 @@ func RunExtension(ctx context.Context, c *Client, events []EventType, o Options)
 			return err
 		}
 	}
+}
+
+// restore runs at the first INVOKE under SnapStart: what the extension holds
+// from before the snapshot is dropped (Restore), then the deferred prefetch
+// runs, before the next /event/next so that the environment is not frozen in
+// the middle of it.
+func restore(ctx context.Context, o Options, log *slog.Logger) {
+	log.Debug("first invoke under SnapStart: dropping what init fetched, then prefetching")
+	if o.Restore != nil {
+		o.Restore()
+	}
+	prefetch(ctx, o, log)
 }
 
 // errShutdown ends the event loop after a SHUTDOWN was handled.

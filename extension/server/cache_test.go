@@ -66,9 +66,11 @@ func TestTTLExpiryRefetches(t *testing.T) {
 	secret, param := "/secretsmanager/get?secretId=app/db", "/systemsmanager/parameters/get?name=/app/host"
 	wantCache(t, e.get(t, secret), "miss")
 	wantCache(t, e.get(t, param), "miss")
-	e.clock.Advance(59 * time.Second)
+	// Read before the last tenth of the TTL: a read inside it would refresh
+	// the entry ahead of its expiry (TestRefreshAhead...).
+	e.clock.Advance(53 * time.Second)
 	wantCache(t, e.get(t, secret), "hit")
-	e.clock.Advance(time.Second)
+	e.clock.Advance(7 * time.Second)
 	wantCache(t, e.get(t, secret), "miss")
 	wantCache(t, e.get(t, param), "hit") // the parameter store's own, longer TTL
 	if n := e.calls(opGSV); n != 2 {

@@ -7,7 +7,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/paramsecrets/paramsecrets/localaws"
 )
+
+// fuzzObject is a JSON secret for jsonKey; fuzzValues are the seeded values
+// (and distinctive parts of them) that no error may show.
+const fuzzObject = `{"user":"fuzz-user-VALUE","pass":"fuzz-pass-VALUE","n":7}`
+
+var fuzzValues = []string{"VALUE", "s3cr3t-db-pw", "n3w-db-pw", hostValue, passValue, listValue}
 
 // FuzzServe sends arbitrary methods and request targets, with and without the
 // token and X-Forwarded-For, through the query parser and handlers to a real
@@ -18,6 +26,7 @@ import (
 func FuzzServe(f *testing.F) {
 	e := newEnv(f, envOptions{})
 	seedAll(f, e)
+	e.seed(f, localaws.Seed{Secrets: []localaws.SeedSecret{{Name: "shape/obj", SecretString: secretString(fuzzObject)}}})
 	f.Fuzz(func(t *testing.T, method, target string, withToken, forwarded bool) {
 		u, err := url.ParseRequestURI(target)
 		if err != nil || !strings.HasPrefix(target, "/") || method == "" {
@@ -44,8 +53,17 @@ func FuzzServe(f *testing.F) {
 			if !withToken || forwarded {
 				t.Fatalf("refused request answered 200: %s %q", method, target)
 			}
-			if !json.Valid(body) {
-				t.Fatalf("200 body is not JSON: %s", body)
+			shaped := strings.Contains(u.RawQuery, "jsonKey") || strings.Contains(u.RawQuery, "valueOnly")
+			switch ct := w.Header().Get("Content-Type"); {
+			case ct == "application/json":
+				if !json.Valid(body) {
+					t.Fatalf("200 body is not JSON: %s", body)
+				}
+			case !shaped:
+				t.Fatalf("unshaped %q answered %s", target, ct)
+			}
+			if w.Header().Get("X-Cache") == "" {
+				t.Fatalf("200 answer without X-Cache: %q", target)
 			}
 		default:
 			var eb errorBody
@@ -54,6 +72,11 @@ func FuzzServe(f *testing.F) {
 			}
 			if eb.Type == codeInternal {
 				t.Fatalf("input alone caused an internal failure: %s %q -> %s", method, target, body)
+			}
+			for _, v := range fuzzValues {
+				if strings.Contains(eb.Message, v) {
+					t.Fatalf("error for %q shows a value: %s", target, body)
+				}
 			}
 		}
 	})

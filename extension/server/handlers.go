@@ -11,10 +11,11 @@ import (
 
 // Cache operation names; part of every key so that routes never share entries.
 const (
-	opSecret    = "GetSecretValue"
-	opBatch     = "BatchGetSecretValue"
-	opParameter = "GetParameter"
-	opByPath    = "GetParametersByPath"
+	opSecret     = "GetSecretValue"
+	opBatch      = "BatchGetSecretValue"
+	opParameter  = "GetParameter"
+	opParameters = "GetParameters"
+	opByPath     = "GetParametersByPath"
 )
 
 // fetch serves k from a fresh cache entry when there is one, and otherwise from
@@ -24,11 +25,12 @@ const (
 // Every request that reaches the cache passes here, so this is where it is
 // counted: as a hit, a stale answer, or a miss — and a miss whatever the
 // upstream then did, a failure included (ServeHTTP counts the error as well).
-func (s *Server) fetch(ctx context.Context, k cache.Key, refresh bool, mk func() cache.Loader) ([]byte, cache.Result, error) {
+func (s *Server) fetch(ctx context.Context, rp *reply, k cache.Key, refresh bool, mk func() cache.Loader) error {
 	if !refresh {
-		if body, res := s.cache.Get(k); res == cache.Hit {
+		if body, ok := s.cache.Hit(k, mk); ok {
 			s.metrics.Hit()
-			return body, cache.Hit, nil
+			rp.body, rp.res = body, cache.Hit
+			return nil
 		}
 	}
 	body, res, err := s.cache.Fetch(ctx, k, refresh, mk())
@@ -40,20 +42,21 @@ func (s *Server) fetch(ctx context.Context, k cache.Key, refresh bool, mk func()
 	default:
 		s.metrics.Miss()
 	}
-	return body, res, err
+	rp.body, rp.res = body, res
+	return err
 }
 
 // getSecret answers /secretsmanager/get and, with pathID set from the escaped
 // path, /v1/<secretId>.
-func (s *Server) getSecret(ctx context.Context, raw string, pathID string, agent bool) ([]byte, cache.Result, error) {
+func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID string, agent bool) error {
 	const code = codeSecretsBadRequest
-	allowed := pVersionID | pVersionStage | pRefreshNow
+	allowed := pVersionID | pVersionStage | pRefreshNow | pJSONKey | pValueOnly
 	if !agent {
 		allowed |= pSecretID
 	}
 	q, aerr := parseQuery(raw, allowed, code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	id := q.get(pSecretID)
 	if agent {
@@ -62,22 +65,27 @@ func (s *Server) getSecret(ctx context.Context, raw string, pathID string, agent
 		// the same secret and share a cache entry.
 		var err error
 		if id, err = url.PathUnescape(pathID); err != nil {
-			return nil, cache.Miss, badRequest(code, "malformed secret id in the path: invalid escape")
+			return badRequest(code, "malformed secret id in the path: invalid escape")
 		}
 		if len(id) > maxNameLen {
-			return nil, cache.Miss, badRequest(code, "secret id is longer than "+strconv.Itoa(maxNameLen)+" bytes")
+			return badRequest(code, "secret id is longer than "+strconv.Itoa(maxNameLen)+" bytes")
 		}
 	}
 	if id == "" {
-		return nil, cache.Miss, badRequest(code, "missing parameter secretId")
+		return badRequest(code, "missing parameter secretId")
 	}
+	rp.id = id
 	versionID, stage := q.get(pVersionID), q.get(pVersionStage)
 	if versionID != "" && stage != "" {
-		return nil, cache.Miss, badRequest(code, "give versionId or versionStage, not both")
+		return badRequest(code, "give versionId or versionStage, not both")
 	}
 	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
+	}
+	sh, aerr := parseShape(&q, code, true)
+	if aerr != nil {
+		return aerr
 	}
 	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
 	switch {
@@ -86,112 +94,96 @@ func (s *Server) getSecret(ctx context.Context, raw string, pathID string, agent
 	case stage != "":
 		k.Selector = "versionStage=" + stage
 	}
-	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.secretLoader(id, versionID, stage) })
-}
-
-// batchGet answers /secretsmanager/batch-get?secretIds=a,b,...
-func (s *Server) batchGet(ctx context.Context, raw string) ([]byte, cache.Result, error) {
-	const code = codeSecretsBadRequest
-	q, aerr := parseQuery(raw, pSecretIDs|pRefreshNow, code)
-	if aerr != nil {
-		return nil, cache.Miss, aerr
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(s.up, id, versionID, stage) }); err != nil || sh.none() {
+		return err
 	}
-	list := q.get(pSecretIDs)
-	if list == "" {
-		return nil, cache.Miss, badRequest(code, "missing parameter secretIds")
-	}
-	ids := strings.Split(list, ",")
-	if len(ids) > maxBatchIDs {
-		// BatchGetSecretValue takes at most 20 ids; refusing here saves the
-		// upstream call and bounds what one request can make the cache hold.
-		return nil, cache.Miss, badRequest(code, "secretIds holds more than "+strconv.Itoa(maxBatchIDs)+" ids")
-	}
-	for _, id := range ids {
-		if id == "" {
-			return nil, cache.Miss, badRequest(code, "secretIds holds an empty id")
-		}
-		if len(id) > maxNameLen {
-			return nil, cache.Miss, badRequest(code, "a secret id in secretIds is longer than "+strconv.Itoa(maxNameLen)+" bytes")
-		}
-	}
-	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
-	if aerr != nil {
-		return nil, cache.Miss, aerr
-	}
-	k := cache.Key{Store: cache.Secrets, Op: opBatch, ID: list}
-	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.batchLoader(ids) })
+	var err error
+	rp.body, rp.ctype, err = shapeSecret(rp.body, sh)
+	return err
 }
 
 // getParameter answers /systemsmanager/parameters/get. The name may carry its
 // own ":version" or ":label" selector; version= and label= add one.
-func (s *Server) getParameter(ctx context.Context, raw string) ([]byte, cache.Result, error) {
+func (s *Server) getParameter(ctx context.Context, rp *reply, raw string) error {
 	const code = codeParametersBadRequest
-	q, aerr := parseQuery(raw, pName|pVersion|pLabel|pWithDecryption|pRefreshNow, code)
+	q, aerr := parseQuery(raw, pName|pVersion|pLabel|pWithDecryption|pRefreshNow|pValueOnly, code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	name := q.get(pName)
 	if name == "" {
-		return nil, cache.Miss, badRequest(code, "missing parameter name")
+		return badRequest(code, "missing parameter name")
 	}
+	rp.id = name
 	// An empty version or label counts as absent, as an empty versionId or
 	// versionStage does: clients that build URLs with optional parameters often
 	// send them empty.
 	version, label := q.get(pVersion), q.get(pLabel)
 	switch {
 	case version != "" && label != "":
-		return nil, cache.Miss, badRequest(code, "give version or label, not both")
+		return badRequest(code, "give version or label, not both")
 	case version != "":
 		if n, err := strconv.ParseUint(version, 10, 63); err != nil || n == 0 {
-			return nil, cache.Miss, badRequest(code, "version must be a positive whole number")
+			return badRequest(code, "version must be a positive whole number")
 		}
 	}
 	if version != "" || label != "" {
 		// A selector is whatever follows ":" in the last path element (an ARN's
 		// own colons come before its "parameter/" part).
 		if strings.Contains(name[strings.LastIndexByte(name, '/')+1:], ":") {
-			return nil, cache.Miss, badRequest(code, "name already carries a :version or :label selector")
+			return badRequest(code, "name already carries a :version or :label selector")
 		}
 		name += ":" + version + label
+		rp.id = name
 		if len(name) > maxNameLen {
-			return nil, cache.Miss, badRequest(code, "name with its selector is longer than "+strconv.Itoa(maxNameLen)+" bytes")
+			return badRequest(code, "name with its selector is longer than "+strconv.Itoa(maxNameLen)+" bytes")
 		}
 	}
 	decrypt, aerr := parseBool(&q, pWithDecryption, "withDecryption", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
+	}
+	sh, aerr := parseShape(&q, code, false)
+	if aerr != nil {
+		return aerr
 	}
 	k := cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: decrypt}
-	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.parameterLoader(name, decrypt) })
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.parameterLoader(s.up, name, decrypt) }); err != nil || sh.none() {
+		return err
+	}
+	var err error
+	rp.body, rp.ctype, err = shapeParameter(rp.body)
+	return err
 }
 
 // getByPath answers /systemsmanager/parameters/get-by-path: every page, one entry.
-func (s *Server) getByPath(ctx context.Context, raw string) ([]byte, cache.Result, error) {
+func (s *Server) getByPath(ctx context.Context, rp *reply, raw string) error {
 	const code = codeParametersBadRequest
 	q, aerr := parseQuery(raw, pPath|pRecursive|pWithDecryption|pRefreshNow, code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	path := q.get(pPath)
 	if path == "" {
-		return nil, cache.Miss, badRequest(code, "missing parameter path")
+		return badRequest(code, "missing parameter path")
 	}
+	rp.id = path
 	recursive, aerr := parseBool(&q, pRecursive, "recursive", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	decrypt, aerr := parseBool(&q, pWithDecryption, "withDecryption", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	refresh, aerr := parseBool(&q, pRefreshNow, "refreshNow", code)
 	if aerr != nil {
-		return nil, cache.Miss, aerr
+		return aerr
 	}
 	k := cache.Key{Store: cache.Parameters, Op: opByPath, ID: path, Decrypt: decrypt, Recursive: recursive}
-	return s.fetch(ctx, k, refresh, func() cache.Loader { return s.byPathLoader(path, recursive, decrypt) })
+	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.byPathLoader(s.up, path, recursive, decrypt, false) })
 }

@@ -13,10 +13,6 @@ import (
 // so anything longer is refused here instead of costing an upstream call.
 const maxNameLen = 2048
 
-// maxBatchIDs is the most secret ids one BatchGetSecretValue call accepts.
-// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html
-const maxBatchIDs = 20
-
 // param is one query parameter the extension understands, as a bit so that a
 // route can list what it accepts and the parser can spot duplicates cheaply.
 type param uint16
@@ -34,6 +30,10 @@ const (
 	pPath
 	pRecursive
 	pSecretIDs
+	pJSONKey
+	pValueOnly
+	pNames
+	numParams = iota // how many there are
 )
 
 // paramByName maps a query key to its bit; an unknown key maps to 0.
@@ -61,6 +61,12 @@ func paramByName(k string) param {
 		return pRecursive
 	case "secretIds":
 		return pSecretIDs
+	case "jsonKey":
+		return pJSONKey
+	case "valueOnly":
+		return pValueOnly
+	case "names":
+		return pNames
 	}
 	return 0
 }
@@ -70,7 +76,7 @@ func paramByName(k string) param {
 // allocate.
 type query struct {
 	seen param
-	vals [11]string // indexed by the bit position of each param
+	vals [numParams]string // indexed by the bit position of each param
 }
 
 // get returns the value of p ("" when absent).
@@ -109,7 +115,7 @@ func parseQuery(raw string, allowed param, code string) (query, *apiError) {
 		if err != nil {
 			return q, badRequest(code, "malformed query string: invalid escape in "+k)
 		}
-		if len(v) > maxNameLen && p != pSecretIDs {
+		if len(v) > maxNameLen && p != pSecretIDs && p != pNames {
 			return q, badRequest(code, k+" is longer than "+strconv.Itoa(maxNameLen)+" bytes")
 		}
 		q.seen |= p

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -25,12 +25,6 @@ type byPathBody struct {
 	Parameters []ssmtypes.Parameter `json:"Parameters"`
 }
 
-// batchBody is the batch-get response: every page's values and errors.
-type batchBody struct {
-	SecretValues []smtypes.SecretValueEntry `json:"SecretValues"`
-	Errors       []smtypes.APIErrorType     `json:"Errors"`
-}
-
 // upstreamCall times one upstream call for the metrics.
 func (s *Server) upstreamCall(call func() error) error {
 	start := s.now()
@@ -39,8 +33,8 @@ func (s *Server) upstreamCall(call func() error) error {
 	return err
 }
 
-// secretLoader fetches and renders one GetSecretValue answer.
-func (s *Server) secretLoader(id, versionID, stage string) cache.Loader {
+// secretLoader fetches and renders one GetSecretValue answer through up.
+func (s *Server) secretLoader(up Upstream, id, versionID, stage string) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
 		in := &secretsmanager.GetSecretValueInput{SecretId: &id}
 		if versionID != "" {
@@ -50,60 +44,21 @@ func (s *Server) secretLoader(id, versionID, stage string) cache.Loader {
 			in.VersionStage = &stage
 		}
 		var out *secretsmanager.GetSecretValueOutput
-		if err := s.upstreamCall(func() (err error) { out, err = s.up.GetSecretValue(ctx, in); return err }); err != nil {
+		if err := s.upstreamCall(func() (err error) { out, err = up.GetSecretValue(ctx, in); return err }); err != nil {
 			return cache.Answer{}, err
 		}
 		return answer(out)
 	}
 }
 
-// batchLoader fetches and renders a BatchGetSecretValue answer, and also
-// answers, for the cache, the GetSecretValue of each value it holds under that
-// secret's name and ARN (the current version: BatchGetSecretValue returns
-// AWSCURRENT), so that a function which batch-reads at init gets hits on its
-// later single reads.
-func (s *Server) batchLoader(ids []string) cache.Loader {
-	return func(ctx context.Context) (cache.Answer, error) {
-		var out *secretsmanager.BatchGetSecretValueOutput
-		if err := s.upstreamCall(func() (err error) { out, err = s.up.BatchGetSecretValue(ctx, ids); return err }); err != nil {
-			return cache.Answer{}, err
-		}
-		b := batchBody{SecretValues: out.SecretValues, Errors: out.Errors}
-		if b.SecretValues == nil {
-			b.SecretValues = []smtypes.SecretValueEntry{}
-		}
-		if b.Errors == nil {
-			b.Errors = []smtypes.APIErrorType{}
-		}
-		var a cache.Answer
-		for _, v := range b.SecretValues {
-			one, err := marshal(&secretsmanager.GetSecretValueOutput{
-				ARN: v.ARN, CreatedDate: v.CreatedDate, Name: v.Name, SecretBinary: v.SecretBinary,
-				SecretString: v.SecretString, VersionId: v.VersionId, VersionStages: v.VersionStages,
-			})
-			if err != nil {
-				return cache.Answer{}, err
-			}
-			for _, id := range []*string{v.Name, v.ARN} {
-				if id != nil && *id != "" {
-					a.Also = append(a.Also, cache.Entry{Key: cache.Key{Store: cache.Secrets, Op: opSecret, ID: *id}, Body: one})
-				}
-			}
-		}
-		var err error
-		a.Body, err = marshal(b)
-		return a, err
-	}
-}
-
-// parameterLoader fetches and renders one GetParameter answer. For a String or
-// StringList the answer does not depend on withDecryption, so it also answers
-// the other flag's key: a prefetch (which decrypts) then also serves plain
-// requests.
-func (s *Server) parameterLoader(name string, decrypt bool) cache.Loader {
+// parameterLoader fetches and renders one GetParameter answer through up.
+// For a String or StringList the answer does not depend on withDecryption, so
+// it also answers the other flag's key: a prefetch (which decrypts) then also
+// serves plain requests.
+func (s *Server) parameterLoader(up Upstream, name string, decrypt bool) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
 		var out *ssm.GetParameterOutput
-		if err := s.upstreamCall(func() (err error) { out, err = s.up.GetParameter(ctx, name, decrypt); return err }); err != nil {
+		if err := s.upstreamCall(func() (err error) { out, err = up.GetParameter(ctx, name, decrypt); return err }); err != nil {
 			return cache.Answer{}, err
 		}
 		a, err := answer(out)
@@ -117,17 +72,51 @@ func (s *Server) parameterLoader(name string, decrypt bool) cache.Loader {
 	}
 }
 
-// byPathLoader fetches every page of GetParametersByPath and renders them as one.
-func (s *Server) byPathLoader(path string, recursive, decrypt bool) cache.Loader {
+// parameterEntries renders p as the GetParameter answer for each name in
+// names, under decrypt and — for a String or StringList, whose answer does
+// not depend on it — under the other flag too.
+func parameterEntries(p ssmtypes.Parameter, names []string, decrypt bool) ([]cache.Entry, error) {
+	body, err := marshal(&ssm.GetParameterOutput{Parameter: &p})
+	if err != nil {
+		return nil, err
+	}
+	flags := []bool{decrypt}
+	if p.Type != ssmtypes.ParameterTypeSecureString {
+		flags = append(flags, !decrypt)
+	}
+	var out []cache.Entry
+	for _, name := range names {
+		for _, d := range flags {
+			out = append(out, cache.Entry{Key: cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: d}, Body: body})
+		}
+	}
+	return out, nil
+}
+
+// byPathLoader fetches every page of GetParametersByPath through up and
+// renders them as one. With each, it also answers every parameter's
+// GetParameter (a prefetched path then serves single reads).
+func (s *Server) byPathLoader(up Upstream, path string, recursive, decrypt, each bool) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
 		var params []ssmtypes.Parameter
 		if err := s.upstreamCall(func() (err error) {
-			params, err = s.up.GetParametersByPath(ctx, path, recursive, decrypt)
+			params, err = up.GetParametersByPath(ctx, path, recursive, decrypt)
 			return err
 		}); err != nil {
 			return cache.Answer{}, err
 		}
-		return answer(byPathBody{Parameters: params})
+		a, err := answer(byPathBody{Parameters: params})
+		if err != nil || !each {
+			return a, err
+		}
+		for _, p := range params {
+			entries, err := parameterEntries(p, []string{aws.ToString(p.Name)}, decrypt)
+			if err != nil {
+				return cache.Answer{}, err
+			}
+			a.Also = append(a.Also, entries...)
+		}
+		return a, nil
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,7 +27,10 @@ func TestAuth(t *testing.T) {
 		{"empty token", "GET", secretTarget, map[string]string{TokenHeader: ""}, http.StatusUnauthorized, "AccessDeniedException"},
 		{"token in another header", "GET", secretTarget, map[string]string{"Authorization": testToken}, http.StatusUnauthorized, "AccessDeniedException"},
 		{"forwarded with a valid token", "GET", secretTarget, map[string]string{TokenHeader: testToken, "X-Forwarded-For": "10.0.0.1"}, http.StatusBadRequest, "InvalidRequestException"},
-		{"unknown path needs the token first", "GET", "/nope", nil, http.StatusUnauthorized, "AccessDeniedException"},
+		{"unknown path without a token", "GET", "/nope", nil, http.StatusNotFound, "NotFound"},
+		{"unknown path with a wrong token", "GET", "/secretsmanager/gets", map[string]string{TokenHeader: "wrong"}, http.StatusNotFound, "NotFound"},
+		{"unknown path forwarded", "GET", "/nope", map[string]string{"X-Forwarded-For": "10.0.0.1"}, http.StatusBadRequest, "InvalidRequestException"},
+		{"known path without a token, wrong method", "POST", secretTarget, nil, http.StatusUnauthorized, "AccessDeniedException"},
 		{"unknown path", "GET", "/nope", map[string]string{TokenHeader: testToken}, http.StatusNotFound, "NotFound"},
 		{"escaped slash in a route is not the route", "GET", "/secretsmanager%2Fget?secretId=app/db", map[string]string{TokenHeader: testToken}, http.StatusNotFound, "NotFound"},
 		{"POST", "POST", secretTarget, map[string]string{TokenHeader: testToken}, http.StatusMethodNotAllowed, "MethodNotAllowed"},
@@ -157,6 +161,43 @@ func TestLogsNeverCarryValues(t *testing.T) {
 	} {
 		if contains(logs, v) {
 			t.Errorf("log carries %q:\n%s", v, logs)
+		}
+	}
+}
+
+// TestDebugLogNamesRouteAndID: at DEBUG each request's line says which route
+// was asked and for which id, name, path or list — what a user debugging a
+// miss needs — and never the value.
+func TestDebugLogNamesRouteAndID(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	seedAll(t, e)
+	tests := []struct {
+		target string
+		route  string
+		id     string
+	}{
+		{"/secretsmanager/get?secretId=app/db", "secretsmanager/get", "app/db"},
+		{"/v1/app%2Fdb", "v1", "app/db"},
+		{"/secretsmanager/batch-get?secretIds=bin,app/db", "secretsmanager/batch-get", "bin,app/db"},
+		{"/systemsmanager/parameters/get?name=/app/host&version=1", "parameters/get", "/app/host:1"},
+		{"/systemsmanager/parameters/get-by-path?path=/app", "parameters/get-by-path", "/app"},
+		{"/secretsmanager/get?secretId=missing", "secretsmanager/get", "missing"},
+	}
+	for _, tt := range tests {
+		e.get(t, tt.target)
+		lines := strings.Split(strings.TrimSpace(e.logs.String()), "\n")
+		last := lines[len(lines)-1]
+		var line struct{ Msg, Route, ID string }
+		if err := json.Unmarshal([]byte(last), &line); err != nil {
+			t.Fatalf("GET %s: log line %q: %v", tt.target, last, err)
+		}
+		if line.Msg != "request" || line.Route != tt.route || line.ID != tt.id {
+			t.Errorf("GET %s logged %s, want route %s id %s", tt.target, last, tt.route, tt.id)
+		}
+	}
+	for _, v := range []string{dbSecret, dbSecretNew, hostValue, hostValueNew, base64.StdEncoding.EncodeToString(binaryValue)} {
+		if contains(e.logs.String(), v) {
+			t.Errorf("log carries %q", v)
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package server is the extension's HTTP API on localhost: the routes of the AWS
 // Parameters and Secrets Lambda Extension (same paths, query parameters, auth
-// header and response bodies), plus batch-get, get-by-path and the Secrets Manager
-// Agent's /v1/<secretId>.
+// header and response bodies), plus batch-get for secrets and for parameters,
+// get-by-path, the Secrets Manager Agent's /v1/<secretId>, the opt-in jsonKey
+// and valueOnly options (shape.go), and the prefetch.
 //
 // Responses are cached as the exact bytes written, so a cache hit is a token
 // check, a map lookup and one write. Every route but /ping requires the header
@@ -24,6 +25,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
 	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/extension/metrics"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
@@ -39,17 +44,31 @@ const (
 	routeBatch        = "/secretsmanager/batch-get"
 	routeParameter    = "/systemsmanager/parameters/get"
 	routeByPath       = "/systemsmanager/parameters/get-by-path"
+	routeParamBatch   = "/systemsmanager/parameters/batch-get"
 	routeAgentPrefix  = "/v1/"
 	headerCache       = "X-Cache"
 	headerErrorType   = "X-Amzn-ErrorType"
 	headerContentType = "Content-Type"
 )
 
+// Upstream is the part of *upstream.Client the server calls. Every loader is
+// given the client to call through, chosen per request, so that reads as
+// another role can go through a client of their own.
+type Upstream interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error)
+	BatchGetSecretValue(ctx context.Context, ids []string) (*secretsmanager.BatchGetSecretValueOutput, error)
+	GetParameter(ctx context.Context, name string, decrypt bool) (*ssm.GetParameterOutput, error)
+	GetParameters(ctx context.Context, names []string, decrypt bool) (*ssm.GetParametersOutput, error)
+	GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]ssmtypes.Parameter, error)
+}
+
+var _ Upstream = (*upstream.Client)(nil)
+
 // Options configure a Server.
 type Options struct {
 	Token    string            // the value TokenHeader must carry; empty refuses every request
 	Cache    *cache.Cache      // nil = no cache
-	Upstream *upstream.Client  // Secrets Manager and SSM; required
+	Upstream Upstream          // Secrets Manager and SSM (an *upstream.Client); required
 	Logger   *slog.Logger      // nil = discard
 	Metrics  *metrics.Counters // nil = not counted
 	Now      func() time.Time  // clock for request durations; nil = time.Now
@@ -60,7 +79,7 @@ type Server struct {
 	tokenSum [sha256.Size]byte
 	hasToken bool // an empty token authorizes nothing
 	cache    *cache.Cache
-	up       *upstream.Client
+	up       Upstream // the function's own credentials; see Upstream
 	log      *slog.Logger
 	metrics  *metrics.Counters
 	now      func() time.Time
@@ -69,8 +88,8 @@ type Server struct {
 	// Header values are built once and assigned, not appended, to each response's
 	// header map: the hit path then allocates no header slices. net/http only
 	// reads them.
-	hdrJSON, hdrText, hdrGet  []string
-	hdrHit, hdrMiss, hdrStale []string
+	hdrJSON, hdrText, hdrOctet, hdrGet []string
+	hdrHit, hdrMiss, hdrStale          []string
 }
 
 // New returns a Server answering with opts.
@@ -84,7 +103,8 @@ func New(opts Options) *Server {
 		metrics:  opts.Metrics,
 		now:      opts.Now,
 		hdrJSON:  []string{"application/json"},
-		hdrText:  []string{"text/plain; charset=utf-8"},
+		hdrText:  []string{ctypeText},
+		hdrOctet: []string{ctypeOctet},
 		hdrGet:   []string{http.MethodGet},
 		hdrHit:   []string{cache.Hit.String()},
 		hdrMiss:  []string{cache.Miss.String()},
@@ -109,6 +129,7 @@ const (
 	rParameter
 	rByPath
 	rAgent
+	rParamBatch
 )
 
 // String names the route in logs.
@@ -124,6 +145,8 @@ func (r route) String() string {
 		return "parameters/get-by-path"
 	case rAgent:
 		return "v1"
+	case rParamBatch:
+		return "parameters/batch-get"
 	}
 	return "unknown"
 }
@@ -140,6 +163,8 @@ func match(path string) route {
 		return rParameter
 	case routeByPath:
 		return rByPath
+	case routeParamBatch:
+		return rParamBatch
 	}
 	if strings.HasPrefix(path, routeAgentPrefix) || path == "/v1" {
 		return rAgent
@@ -159,54 +184,68 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.log.Enabled(r.Context(), slog.LevelDebug) {
 		start = s.now()
 	}
-	rt, body, res, err := s.serve(r, path)
+	rp, err := s.serve(r, path)
 	if err != nil {
 		status := s.writeError(w, err)
 		s.metrics.Error()
-		s.logRequest(r.Context(), rt, status, res, start, err)
+		s.logRequest(r.Context(), rp, status, start, err)
 		return
 	}
 	h := w.Header()
-	h[headerContentType] = s.hdrJSON
-	h[headerCache] = s.cacheHeader(res)
-	_, _ = w.Write(body)
-	s.logRequest(r.Context(), rt, http.StatusOK, res, start, nil)
+	h[headerContentType] = s.contentType(rp.ctype)
+	h[headerCache] = s.cacheHeader(rp.res)
+	_, _ = w.Write(rp.body)
+	s.logRequest(r.Context(), rp, http.StatusOK, start, nil)
 }
 
-// serve checks the request and dispatches it, returning the body to send.
-func (s *Server) serve(r *http.Request, path string) (route, []byte, cache.Result, error) {
+// reply is what serving one request came to: the route and the id it named
+// (for the log), and the body and its provenance.
+type reply struct {
+	rt    route
+	id    string // the secret id, parameter name, path or list asked for; never a value
+	body  []byte
+	ctype string // "" for JSON; see shape.go
+	res   cache.Result
+}
+
+// serve checks the request and dispatches it. The reply carries the route
+// and id even when err is set, for the log.
+func (s *Server) serve(r *http.Request, path string) (reply, error) {
 	// A forwarded request came through a proxy, which a same-sandbox caller never
-	// needs: refuse it before looking at the token (SSRF defence, as the AWS
+	// needs: refuse it before anything else (SSRF defence, as the AWS
 	// extension and the Secrets Manager Agent do).
 	if _, forwarded := r.Header["X-Forwarded-For"]; forwarded {
-		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusBadRequest, code: codeForwarded, msg: "forwarded requests (X-Forwarded-For) are refused"}
+		return reply{}, &apiError{status: http.StatusBadRequest, code: codeForwarded, msg: "forwarded requests (X-Forwarded-For) are refused"}
+	}
+	// An unknown path is no route, so it needs no token: 404 with or without
+	// one, which tells a caller with a typo in the path what is wrong.
+	rp := reply{rt: match(path)}
+	if rp.rt == rUnknown {
+		return rp, &apiError{status: http.StatusNotFound, code: codeNotFound, msg: "no such route"}
 	}
 	if !s.authorized(r) {
-		return rUnknown, nil, cache.Miss, &apiError{status: http.StatusUnauthorized, code: codeAccessDenied, msg: "missing or invalid " + TokenHeader + " header"}
-	}
-	rt := match(path)
-	if rt == rUnknown {
-		return rt, nil, cache.Miss, &apiError{status: http.StatusNotFound, code: codeNotFound, msg: "no such route"}
+		return rp, &apiError{status: http.StatusUnauthorized, code: codeAccessDenied, msg: "missing or invalid " + TokenHeader + " header"}
 	}
 	if r.Method != http.MethodGet {
-		return rt, nil, cache.Miss, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"}
+		return rp, &apiError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed, msg: "only GET is supported"}
 	}
-	var body []byte
-	var res cache.Result
 	var err error
-	switch rt {
+	ctx, raw := r.Context(), r.URL.RawQuery
+	switch rp.rt {
 	case rSecret:
-		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, "", false)
+		err = s.getSecret(ctx, &rp, raw, "", false)
 	case rAgent:
-		body, res, err = s.getSecret(r.Context(), r.URL.RawQuery, strings.TrimPrefix(strings.TrimPrefix(path, "/v1"), "/"), true)
+		err = s.getSecret(ctx, &rp, raw, strings.TrimPrefix(strings.TrimPrefix(path, "/v1"), "/"), true)
 	case rBatch:
-		body, res, err = s.batchGet(r.Context(), r.URL.RawQuery)
+		err = s.batchGet(ctx, &rp, raw)
 	case rParameter:
-		body, res, err = s.getParameter(r.Context(), r.URL.RawQuery)
+		err = s.getParameter(ctx, &rp, raw)
 	case rByPath:
-		body, res, err = s.getByPath(r.Context(), r.URL.RawQuery)
+		err = s.getByPath(ctx, &rp, raw)
+	case rParamBatch:
+		err = s.batchGetParameters(ctx, &rp, raw)
 	}
-	return rt, body, res, err
+	return rp, err
 }
 
 // authorized compares the token in constant time. Comparing SHA-256 digests
@@ -233,6 +272,16 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header()[headerContentType] = s.hdrText
 	_, _ = w.Write([]byte("healthy"))
+}
+
+func (s *Server) contentType(ctype string) []string {
+	switch ctype {
+	case ctypeText:
+		return s.hdrText
+	case ctypeOctet:
+		return s.hdrOctet
+	}
+	return s.hdrJSON
 }
 
 func (s *Server) cacheHeader(res cache.Result) []string {
@@ -278,11 +327,12 @@ func (s *Server) writeError(w http.ResponseWriter, err error) int {
 	return status
 }
 
-// logRequest writes one line per request — DEBUG, or WARN for a 5xx — with id,
-// route, status, cache result and duration. It never logs a response, the token
-// or the query string; an error is logged by its code and message, which come
+// logRequest writes one line per request — DEBUG, or WARN for a 5xx — with a
+// request number, the route and the id, name, path or list it asked for,
+// status, cache result and duration. It never logs a response, the token or
+// the query string; an error is logged by its code and message, which come
 // from AWS or from this package and hold no value.
-func (s *Server) logRequest(ctx context.Context, rt route, status int, res cache.Result, start time.Time, err error) {
+func (s *Server) logRequest(ctx context.Context, rp reply, status int, start time.Time, err error) {
 	level := slog.LevelDebug
 	if err != nil && status >= 500 {
 		level = slog.LevelWarn
@@ -292,10 +342,12 @@ func (s *Server) logRequest(ctx context.Context, rt route, status int, res cache
 	}
 	attrs := []slog.Attr{
 		slog.Uint64("request", s.reqs.Add(1)),
-		slog.String("route", rt.String()),
-		slog.Int("status", status),
-		slog.String("cache", res.String()),
+		slog.String("route", rp.rt.String()),
 	}
+	if rp.id != "" {
+		attrs = append(attrs, slog.String("id", rp.id))
+	}
+	attrs = append(attrs, slog.Int("status", status), slog.String("cache", rp.res.String()))
 	if !start.IsZero() {
 		attrs = append(attrs, slog.Duration("duration", s.now().Sub(start)))
 	}

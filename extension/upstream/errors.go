@@ -107,7 +107,7 @@ func rootCause(err error) error {
 // serviceOf names the AWS service behind an operation name.
 func serviceOf(op string) string {
 	switch op {
-	case opGetParameter, opGetParametersByPath:
+	case opGetParameter, opGetParameters, opGetParametersByPath:
 		return "SSM"
 	default:
 		return "Secrets Manager"

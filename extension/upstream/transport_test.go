@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -45,11 +44,11 @@ func TestTransportsBoundTheWaitForHeaders(t *testing.T) {
 
 func headerTimeout(t *testing.T, hc aws.HTTPClient) time.Duration {
 	t.Helper()
-	bc, ok := hc.(*awshttp.BuildableClient)
+	tr, ok := hc.(*transport)
 	if !ok {
-		t.Fatalf("HTTP client %T is not the SDK's buildable client", hc)
+		t.Fatalf("HTTP client %T is not the package's transport", hc)
 	}
-	return bc.GetTransport().ResponseHeaderTimeout
+	return tr.tr.ResponseHeaderTimeout
 }
 
 // TestSilentUpstreamTimesOut: with no timeout configured, an endpoint that

@@ -16,11 +16,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
@@ -32,6 +30,7 @@ const (
 	opGetSecretValue      = "GetSecretValue"
 	opBatchGetSecretValue = "BatchGetSecretValue"
 	opGetParameter        = "GetParameter"
+	opGetParameters       = "GetParameters"
 	opGetParametersByPath = "GetParametersByPath"
 )
 
@@ -44,6 +43,7 @@ type secretsAPI interface {
 // parametersAPI is the part of the SSM client this package calls.
 type parametersAPI interface {
 	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 	ssm.GetParametersByPathAPIClient
 }
 
@@ -86,6 +86,7 @@ type Client struct {
 	secrets    secretsAPI
 	parameters parametersAPI
 	opts       Options
+	transports [2]*transport // secrets', parameters'; see Reset
 }
 
 // New builds the two service clients, each with its own connection-capped transport.
@@ -95,33 +96,18 @@ func New(opts Options) (*Client, error) {
 	if headers <= 0 {
 		headers = DefaultResponseHeaderTimeout
 	}
-	return &Client{
-		secrets: secretsmanager.NewFromConfig(opts.AWSConfig, func(o *secretsmanager.Options) {
-			o.HTTPClient = httpClient(opts.MaxConnections, max(headers, opts.SecretsTimeout))
-			o.Logger, o.ClientLogMode = log, 0
-		}),
-		parameters: ssm.NewFromConfig(opts.AWSConfig, func(o *ssm.Options) {
-			o.HTTPClient = httpClient(opts.MaxConnections, max(headers, opts.ParametersTimeout))
-			o.Logger, o.ClientLogMode = log, 0
-		}),
-		opts: opts,
-	}, nil
-}
-
-// httpClient is the SDK's default HTTP client with connections per host capped
-// and a bounded wait for each response's headers. Idle connections are kept up
-// to the same number so that a warm function reuses them instead of paying a
-// TLS handshake per call. The SDK sets no response-header timeout of its own:
-// without one, an endpoint that accepts a request and never answers keeps a
-// connection busy for as long as the caller waits.
-func httpClient(maxConns int, headerTimeout time.Duration) *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.ResponseHeaderTimeout = headerTimeout
-		if maxConns > 0 {
-			t.MaxConnsPerHost = maxConns
-			t.MaxIdleConnsPerHost = maxConns
-		}
+	c := &Client{opts: opts}
+	c.transports[0] = newTransport(opts.MaxConnections, max(headers, opts.SecretsTimeout))
+	c.transports[1] = newTransport(opts.MaxConnections, max(headers, opts.ParametersTimeout))
+	c.secrets = secretsmanager.NewFromConfig(opts.AWSConfig, func(o *secretsmanager.Options) {
+		o.HTTPClient = c.transports[0]
+		o.Logger, o.ClientLogMode = log, 0
 	})
+	c.parameters = ssm.NewFromConfig(opts.AWSConfig, func(o *ssm.Options) {
+		o.HTTPClient = c.transports[1]
+		o.Logger, o.ClientLogMode = log, 0
+	})
+	return c, nil
 }
 
 // sdkLogger carries the SDK's log lines into slog: WARN stays WARN, anything
@@ -202,6 +188,22 @@ func (c *Client) GetParameter(ctx context.Context, name string, decrypt bool) (*
 	out, err := c.parameters.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: &decrypt})
 	if err != nil {
 		return nil, translate(opGetParameter, err)
+	}
+	return out, nil
+}
+
+// MaxParametersPerCall is the most names one GetParameters call accepts.
+// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
+const MaxParametersPerCall = 10
+
+// GetParameters calls SSM's GetParameters for at most MaxParametersPerCall
+// names, each of which may carry a selector.
+func (c *Client) GetParameters(ctx context.Context, names []string, decrypt bool) (*ssm.GetParametersOutput, error) {
+	ctx, cancel := withTimeout(ctx, c.opts.ParametersTimeout)
+	defer cancel()
+	out, err := c.parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: &decrypt})
+	if err != nil {
+		return nil, translate(opGetParameters, err)
 	}
 	return out, nil
 }

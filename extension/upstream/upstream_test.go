@@ -30,8 +30,8 @@ import (
 // connCounter serves a localaws and records the most connections it held open
 // at once.
 type connCounter struct {
-	mu        sync.Mutex
-	open, max int
+	mu               sync.Mutex
+	open, max, total int
 }
 
 func (c *connCounter) track(_ net.Conn, s http.ConnState) {
@@ -40,10 +40,25 @@ func (c *connCounter) track(_ net.Conn, s http.ConnState) {
 	switch s {
 	case http.StateNew:
 		c.open++
+		c.total++
 		c.max = max(c.max, c.open)
 	case http.StateClosed, http.StateHijacked:
 		c.open--
 	}
+}
+
+// opened is how many connections were ever opened.
+func (c *connCounter) opened() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.total
+}
+
+// current is how many connections are open now.
+func (c *connCounter) current() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open
 }
 
 func (c *connCounter) peak() int {

@@ -1,8 +1,10 @@
-// Command loadgen benchmarks the extension binary over loopback: cache-hit
-// throughput against a minimal net/http server that returns the same bytes,
-// p50/p99 latency of a cache hit at concurrency 1 and 64, time from exec to a
-// healthy /ping, and resident memory idle and after caching many secrets. It
-// starts localaws in-process as the upstream and prints a Markdown table.
+// Command loadgen benchmarks the extension over loopback, as the layer runs it
+// (the front, which execs the extension): time from exec to register against
+// a minimal Go extension that only binds and registers, cache-hit throughput
+// against a minimal net/http server that returns the same bytes, p50/p99
+// latency of a cache hit at concurrency 1 and 64, time from exec to a healthy
+// /ping, and resident memory idle and after caching many secrets. It starts
+// localaws and a fake Extensions API in-process and prints a Markdown table.
 //
 // extension/bench/run.sh builds the binaries and runs it; every run is bounded
 // (a few seconds each) and uses loopback only.
@@ -28,7 +30,10 @@ import (
 const token = "bench-token"
 
 func main() {
-	ext := flag.String("ext", "dist/extensions/paramsecrets", "extension binary to benchmark")
+	front := flag.String("front", "dist/bench/layer/extensions/paramsecrets", "the layer's front (it execs ../paramsecrets/extension)")
+	ext := flag.String("ext", "dist/bench/layer/paramsecrets/extension", "the extension itself, run on its own for comparison")
+	minimal := flag.String("minimal", "dist/bench/minimal", "a minimal Go extension: bind and register only")
+	registers := flag.Int("registers", 21, "rounds of exec-to-register timing (each program once per round)")
 	dur := flag.Duration("duration", time.Second, "length of each load round")
 	rounds := flag.Int("rounds", 5, "load rounds per server, alternating")
 	conc := flag.Int("c", 64, "concurrency of the throughput run")
@@ -46,13 +51,18 @@ func main() {
 		}
 		return
 	}
-	if err := run(*ext, *dur, *rounds, *conc, *nSecrets, *size, *starts); err != nil {
+	progs := programs{front: *front, ext: *ext, minimal: *minimal}
+	if err := run(progs, *dur, *rounds, *conc, *nSecrets, *size, *starts, *registers); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ext string, dur time.Duration, rounds, conc, nSecrets, size, starts int) error {
+// programs are the binaries measured.
+type programs struct{ front, ext, minimal string }
+
+func run(progs programs, dur time.Duration, rounds, conc, nSecrets, size, starts, registers int) error {
+	ext := progs.front // what the layer starts
 	// localaws in-process: cache hits never reach it, so it does not compete
 	// with the measured servers during the throughput runs.
 	la := localaws.NewServer(localaws.Options{})
@@ -80,6 +90,26 @@ func run(ext string, dur time.Duration, rounds, conc, nSecrets, size, starts int
 			}
 		}
 		return env
+	}
+
+	// Exec to register, under a fake Extensions API: the minimal extension,
+	// ours through the front, and ours on its own, in turn each round.
+	api, err := newExtensionsAPI()
+	if err != nil {
+		return err
+	}
+	defer api.close()
+	regEnv := func() ([]string, error) {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		return append(extEnv(addr), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"), nil
+	}
+	regs, err := compareStarts(api, []string{"minimal", "front", "alone"},
+		[][]string{{progs.minimal}, {progs.front}, {progs.ext}}, regEnv, registers)
+	if err != nil {
+		return err
 	}
 
 	// Exec to healthy: several cold starts, median reported.
@@ -167,15 +197,16 @@ func run(ext string, dur time.Duration, rounds, conc, nSecrets, size, starts int
 		return err
 	}
 	time.Sleep(300 * time.Millisecond)
-	rssFull, err := e.rss()
+	full, err := e.rss()
 	if err != nil {
 		return err
 	}
 
 	printTable(tableInput{
+		regs: regs,
 		conc: conc, dur: dur, rounds: rounds, body: len(body), ext: ext64, base: base64, ext1: ext1, base1: base1,
 		ratio: ratio64, ratio1: ratio1,
-		startTimes: startTimes, rssIdle: rssIdle, rssFull: rssFull, baseRSS: baseRSS, nSecrets: nSecrets, size: size,
+		startTimes: startTimes, rssIdle: rssIdle, rssFull: full.rss, baseRSS: baseRSS, nSecrets: nSecrets, size: size,
 	})
 	return nil
 }

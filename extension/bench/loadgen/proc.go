@@ -69,21 +69,36 @@ func (p *process) stop() {
 	}
 }
 
-// rss is the process's resident set size from /proc (Linux).
-func (p *process) rss() (int64, error) {
+// memory is a process's resident set: in all, and the part that is
+// anonymous (heap, stacks) and file-backed (the program's code and read-only
+// data, shared with the page cache).
+type memory struct{ rss, anon, file int64 }
+
+// rss reads the process's resident set from /proc (Linux).
+func (p *process) rss() (memory, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return memory{}, err
 	}
 	defer f.Close()
+	var m memory
+	fields := map[string]*int64{"VmRSS:": &m.rss, "RssAnon:": &m.anon, "RssFile:": &m.file}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024, err
+		for prefix, dst := range fields {
+			if rest, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err != nil {
+					return memory{}, err
+				}
+				*dst = kb * 1024
+			}
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
+	if m.rss == 0 {
+		return memory{}, fmt.Errorf("no VmRSS in /proc/%d/status", p.cmd.Process.Pid)
+	}
+	return m, nil
 }
 
 // serveBaseline is the comparison server: the least a Go net/http server can do
