@@ -56,8 +56,12 @@ build: localaws extension rotators examples
 localaws:
 	$(HOST_BUILD) -trimpath -ldflags='$(STAMP)' -o $(DIST)/localaws ./localaws/cmd/localaws
 
+# extension: the layer's two programs, laid out as in the layer: the front
+# (extensions/paramsecrets, no AWS SDK: binds and registers first, then execs)
+# and the extension it execs (paramsecrets/extension).
 extension:
-	$(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/extensions/paramsecrets ./extension
+	$(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/paramsecrets/extension ./extension
+	$(HOST_BUILD) $(LAMBDA_FLAGS) -o $(DIST)/extensions/paramsecrets ./extension/front
 
 rotators:
 	@for r in $(ROTATORS); do \
@@ -102,7 +106,7 @@ deps:
 	fi
 
 clean:
-	rm -rf $(DIST) .aws-sam layer/extensions
+	rm -rf $(DIST) .aws-sam layer/extensions layer/paramsecrets
 
 # demo: the suite end to end, offline (internal/demo): builds the layer, the
 # example function and the rotators as static bootstraps, starts localaws and
@@ -126,9 +130,10 @@ bench: deps
 # architecture built; the zip goes to dist/.
 LAYER_DIR ?= layer
 layer:
-	rm -rf $(LAYER_DIR)/extensions && mkdir -p $(LAYER_DIR)/extensions $(DIST)
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/extensions/paramsecrets ./extension
-	$(PACK) zip -epoch $(SOURCE_DATE_EPOCH) -o $(DIST)/layer-$(ARCH).zip -C $(LAYER_DIR) extensions
+	rm -rf $(LAYER_DIR)/extensions $(LAYER_DIR)/paramsecrets && mkdir -p $(LAYER_DIR)/extensions $(LAYER_DIR)/paramsecrets $(DIST)
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/paramsecrets/extension ./extension
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(LAYER_DIR)/extensions/paramsecrets ./extension/front
+	$(PACK) zip -epoch $(SOURCE_DATE_EPOCH) -o $(DIST)/layer-$(ARCH).zip -C $(LAYER_DIR) extensions paramsecrets
 	@ls -l $(DIST)/layer-$(ARCH).zip | awk '{print "layer: " $$9 " " $$5 " bytes"}'
 
 package: layer
@@ -176,5 +181,6 @@ $(eval $(call sam_function,MySQLAlternatingUsersRotator,rotators/mysql-alternati
 $(eval $(call sam_function,ExampleFunction,examples/dbreader))
 
 build-ParamSecretsLayer:
-	mkdir -p $(ARTIFACTS_DIR)/extensions
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/extensions/paramsecrets ./extension
+	mkdir -p $(ARTIFACTS_DIR)/extensions $(ARTIFACTS_DIR)/paramsecrets
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/paramsecrets/extension ./extension
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/extensions/paramsecrets ./extension/front

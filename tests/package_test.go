@@ -9,13 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestMakePackage runs `make package` (which runs `make layer`) for arm64 as a user
 // would before uploading by hand, and checks what Lambda will unpack: the layer zip
-// holds extensions/paramsecrets at its root, executable and static, and each
+// holds the front (extensions/paramsecrets) and the extension it execs
+// (paramsecrets/extension), executable and static, and each
 // function zip holds an executable static bootstrap at its root. Then it runs the
 // same command again, in another time zone, with another umask, into other
 // directories, and the zips must be byte-identical: a release is checked by its
@@ -27,7 +29,7 @@ func TestMakePackage(t *testing.T) {
 	for _, f := range parts[1:] {
 		assertZipHoldsStaticExecutable(t, filepath.Join(first, f+"-arm64.zip"), "bootstrap")
 	}
-	assertZipHoldsStaticExecutable(t, filepath.Join(first, "layer-arm64.zip"), "extensions/paramsecrets")
+	assertZipHoldsStaticExecutable(t, filepath.Join(first, "layer-arm64.zip"), layerFiles...)
 
 	second := makePackage(t, root, "TZ=Pacific/Chatham", "077")
 	for _, f := range parts {
@@ -59,7 +61,9 @@ func makePackage(t *testing.T, root, tz, umask string) string {
 		t.Errorf("make package reported %d sizes, want the layer and five functions:\n%s", n, out)
 	}
 	// The layer directory holds what the zip holds.
-	assertStaticELF(t, filepath.Join(layerDir, "extensions", "paramsecrets"), elf.EM_AARCH64)
+	for _, f := range layerFiles {
+		assertStaticELF(t, filepath.Join(layerDir, filepath.FromSlash(f)), elf.EM_AARCH64)
+	}
 	return dist
 }
 
@@ -73,16 +77,20 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// assertZipHoldsStaticExecutable checks that zipPath has exactly one file,
-// name, with an executable mode, and that it is a static linux/arm64 binary.
-func assertZipHoldsStaticExecutable(t *testing.T, zipPath, name string) {
+// layerFiles are the layer's two programs: the front Lambda starts (it registers
+// before the AWS SDK is loaded) and the extension it execs.
+var layerFiles = []string{"extensions/paramsecrets", "paramsecrets/extension"}
+
+// assertZipHoldsStaticExecutable checks that zipPath holds exactly names, each
+// an executable static linux/arm64 binary.
+func assertZipHoldsStaticExecutable(t *testing.T, zipPath string, names ...string) {
 	t.Helper()
-	assertZipHoldsStaticELF(t, zipPath, name, elf.EM_AARCH64)
+	assertZipHoldsStaticELF(t, zipPath, elf.EM_AARCH64, names...)
 }
 
-// assertZipHoldsStaticELF checks that zipPath has exactly one file, name, with an
-// executable mode, and that it is a static Linux binary for machine.
-func assertZipHoldsStaticELF(t *testing.T, zipPath, name string, machine elf.Machine) {
+// assertZipHoldsStaticELF checks that zipPath holds exactly the files names, each
+// with an executable mode and a static Linux binary for machine.
+func assertZipHoldsStaticELF(t *testing.T, zipPath string, machine elf.Machine, names ...string) {
 	t.Helper()
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
@@ -90,27 +98,33 @@ func assertZipHoldsStaticELF(t *testing.T, zipPath, name string, machine elf.Mac
 	}
 	defer zr.Close()
 	var files []*zip.File
+	var got []string
 	for _, f := range zr.File {
 		if !f.FileInfo().IsDir() {
 			files = append(files, f)
+			got = append(got, f.Name)
 		}
 	}
-	if len(files) != 1 || files[0].Name != name {
-		var names []string
-		for _, f := range files {
-			names = append(names, f.Name)
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(names))) {
+		t.Fatalf("%s holds %q, want only %q", filepath.Base(zipPath), got, names)
+	}
+	for _, f := range files {
+		if f.Mode()&0o111 == 0 {
+			t.Errorf("%s: %s has mode %v, want executable (Lambda runs it as is)", filepath.Base(zipPath), f.Name, f.Mode())
 		}
-		t.Fatalf("%s holds %q, want only %q", filepath.Base(zipPath), names, name)
+		assertStaticELF(t, unzipped(t, f), machine)
 	}
-	if files[0].Mode()&0o111 == 0 {
-		t.Errorf("%s: %s has mode %v, want executable (Lambda runs it as is)", filepath.Base(zipPath), name, files[0].Mode())
-	}
-	rc, err := files[0].Open()
+}
+
+// unzipped writes f to a new temporary file, executable, and returns its path.
+func unzipped(t *testing.T, f *zip.File) string {
+	t.Helper()
+	rc, err := f.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	tmp := filepath.Join(t.TempDir(), filepath.Base(name))
+	tmp := filepath.Join(t.TempDir(), filepath.Base(f.Name))
 	w, err := os.Create(tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +132,11 @@ func assertZipHoldsStaticELF(t *testing.T, zipPath, name string, machine elf.Mac
 	if _, err := io.Copy(w, rc); err != nil {
 		t.Fatal(err)
 	}
-	w.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	assertStaticELF(t, tmp, machine)
+	return tmp
 }

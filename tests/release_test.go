@@ -37,17 +37,18 @@ func TestMakeRelease(t *testing.T) {
 	}
 	dir := filepath.Join(dist, "release")
 	archs := map[string]elf.Machine{"x86_64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
-	parts := map[string]string{ // part → the executable inside its zip
-		"layer": "extensions/paramsecrets", "dbreader": "bootstrap",
-		"postgres-single-user": "bootstrap", "postgres-alternating-users": "bootstrap",
-		"mysql-single-user": "bootstrap", "mysql-alternating-users": "bootstrap",
+	bootstrap := []string{"bootstrap"}
+	parts := map[string][]string{ // part → the executables inside its zip
+		"layer": layerFiles, "dbreader": bootstrap,
+		"postgres-single-user": bootstrap, "postgres-alternating-users": bootstrap,
+		"mysql-single-user": bootstrap, "mysql-alternating-users": bootstrap,
 	}
 	var want []string
 	for part, exe := range parts {
 		for arch, machine := range archs {
 			name := "paramsecrets-" + part + "-" + v + "-" + arch + ".zip"
 			want = append(want, name)
-			assertZipHoldsStaticELF(t, filepath.Join(dir, name), exe, machine)
+			assertZipHoldsStaticELF(t, filepath.Join(dir, name), machine, exe...)
 		}
 	}
 	slices.Sort(want)
@@ -100,8 +101,9 @@ func TestEveryBinaryReportsTheVersion(t *testing.T) {
 		t.Fatalf("make build: %v\n%s", err, out)
 	}
 	for bin, name := range map[string]string{
-		"localaws":                "localaws",
-		"extensions/paramsecrets": "paramsecrets",
+		"localaws":                                      "localaws",
+		"extensions/paramsecrets":                       "paramsecrets",
+		"paramsecrets/extension":                        "paramsecrets",
 		"rotators/postgres-single-user/bootstrap":       "postgres-single-user",
 		"rotators/postgres-alternating-users/bootstrap": "postgres-alternating-users",
 		"rotators/mysql-single-user/bootstrap":          "mysql-single-user",

@@ -121,15 +121,15 @@ func TestTemplateBuildTargets(t *testing.T) {
 	}{{"x86_64", "arm64", "arm64", elf.EM_X86_64}, {"arm64", "amd64", "x86_64", elf.EM_AARCH64}} {
 		scratch := copySource(t, root)
 		for id, r := range resources {
-			var want string
+			var want []string
 			switch r.Type {
 			case "AWS::Serverless::Function":
-				want = "bootstrap"
+				want = []string{"bootstrap"}
 				if rt := scalar(r.Properties, "Runtime"); rt != "" && rt != "provided.al2023" {
 					t.Errorf("%s: Runtime %s, want provided.al2023 (from Globals)", id, rt)
 				}
 			case "AWS::Serverless::LayerVersion":
-				want = "extensions/paramsecrets"
+				want = layerFiles
 				// SAM warns when BuildArchitecture is not among CompatibleArchitectures,
 				// and uses it to pick a build image.
 				if got := resolved(t, r.Metadata, "BuildArchitecture", arch.name); got != arch.name {
@@ -152,7 +152,9 @@ func TestTemplateBuildTargets(t *testing.T) {
 				if b, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("make --makefile %s build-%s: %v\n%s", makefile, id, err, b)
 				}
-				assertStaticELF(t, filepath.Join(out, want), arch.mach)
+				for _, f := range want {
+					assertStaticELF(t, filepath.Join(out, filepath.FromSlash(f)), arch.mach)
+				}
 			})
 			if arch.name == "x86_64" {
 				built++

@@ -95,11 +95,13 @@ func run(ctx context.Context, t *transcript) (err error) {
 // reportArtifacts prints what would be uploaded: the layer and each
 // function, with their zip sizes, after checking each is a static binary.
 func reportArtifacts(t *transcript, bin *sandbox.Binaries) error {
-	a, err := inspect(bin.Extension, "extensions/"+sandbox.ExtensionName)
-	if err != nil {
-		return err
+	for _, f := range []string{"extensions/" + sandbox.ExtensionName, "paramsecrets/extension"} {
+		a, err := inspect(filepath.Join(bin.Layer, filepath.FromSlash(f)), f)
+		if err != nil {
+			return err
+		}
+		t.say("layer", "%-37s %s, zip %s, static linux/%s", f, byteCount(a.size), byteCount(a.zipSize), a.arch)
 	}
-	t.say("layer", "extensions/%-26s %s, zip %s, static linux/%s", sandbox.ExtensionName, byteCount(a.size), byteCount(a.zipSize), a.arch)
 	functions := [][2]string{{"dbreader", bin.Reader}}
 	for _, r := range sandbox.Rotators() {
 		functions = append(functions, [2]string{r.Name, bin.Rotators[r.Name]})

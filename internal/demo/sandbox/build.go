@@ -17,10 +17,11 @@ const ExtensionName = "paramsecrets"
 
 // Binaries are the built Lambda artifacts, laid out as Lambda sees them.
 type Binaries struct {
-	// Layer is the unpacked layer: Layer/extensions/paramsecrets. It is what
-	// the layer zip holds and what is mounted at /opt.
+	// Layer is the unpacked layer: Layer/extensions/paramsecrets (the front
+	// Lambda starts) and Layer/paramsecrets/extension (what the front execs).
+	// It is what the layer zip holds and what is mounted at /opt.
 	Layer string
-	// Extension is the extension binary inside Layer.
+	// Extension is the program Lambda starts from Layer: the front.
 	Extension string
 	// Reader is the example function's bootstrap (examples/dbreader).
 	Reader string
@@ -39,7 +40,8 @@ func Build(ctx context.Context, dir string) (*Binaries, error) {
 	}
 	b.Extension = filepath.Join(b.Layer, "extensions", ExtensionName)
 	jobs := map[string]string{
-		module + "/extension":         b.Extension,
+		module + "/extension/front":   b.Extension,
+		module + "/extension":         filepath.Join(b.Layer, "paramsecrets", "extension"),
 		module + "/examples/dbreader": b.Reader,
 	}
 	for _, r := range Rotators() {
