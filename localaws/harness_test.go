@@ -79,6 +79,12 @@ func newSMClient(endpoint string, opts ...func(*secretsmanager.Options)) *secret
 	}}, opts...)...)
 }
 
+// inRegion signs a client's requests for another Region, which is the
+// Region localaws serves them from.
+func inRegion(region string) func(*secretsmanager.Options) {
+	return func(o *secretsmanager.Options) { o.Region = region }
+}
+
 // startLocal serves a fresh localaws for one test.
 func startLocal(t testing.TB, opts localaws.Options) (*localaws.Server, string) {
 	t.Helper()

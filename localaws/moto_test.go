@@ -13,7 +13,6 @@ var motoDeviations = map[string]string{
 	"get-after-update-stage":         "moto returns the old value from a default GetSecretValue after UpdateSecretVersionStage moves AWSCURRENT",
 	"same-token-new-value":           "moto accepts PutSecretValue with an existing ClientRequestToken and a different value (AWS: ResourceExistsException)",
 	"same-token-new-value-unchanged": "follows from same-token-new-value: moto overwrites the version",
-	"select-both-disagree":           "moto answers InvalidRequestException for a VersionId and VersionStage that disagree (AWS: ResourceNotFoundException)",
 	"custom-move-needs-remove-from":  "moto moves a label that is on another version without RemoveFromVersionId (AWS: InvalidParameterException)",
 	"custom-remove":                  "follows from custom-move-needs-remove-from: moto left the label on two versions",
 	"get-removed-label":              "follows from custom-move-needs-remove-from",
