@@ -3,6 +3,7 @@ package localaws_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -113,4 +114,10 @@ func uniqueName(t *testing.T) string {
 	_, _ = rand.Read(b)
 	n := strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name())
 	return "test/" + n + "/" + hex.EncodeToString(b)
+}
+
+// jsonString quotes s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -75,8 +75,8 @@ func (s *Server) LoadSeed(r io.Reader) error {
 }
 
 // Seed merges a seed into the server: home Region and account, functions
-// and principals first, then secrets, then parameters. It stops at the
-// first invalid entry, naming it.
+// and principals first, then secrets, then parameters. A seed with an
+// invalid entry is refused whole, naming the entry.
 func (s *Server) Seed(sd Seed) error {
 	for arn, url := range sd.Functions {
 		if err := checkFunction(arn, url); err != nil {
@@ -84,6 +84,9 @@ func (s *Server) Seed(sd Seed) error {
 		}
 	}
 	if err := checkHome(sd); err != nil {
+		return err
+	}
+	if err := checkSeedParameters(sd); err != nil {
 		return err
 	}
 	if err := s.seedPrincipals(sd.Principals); err != nil {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/paramsecrets/paramsecrets/localaws/internal/parameterstore"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/principals"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/secretsmanager"
 )
@@ -56,4 +57,14 @@ func seedSecrets(in []SeedSecret) []secretsmanager.SeedSecret {
 		out = append(out, sec)
 	}
 	return out
+}
+
+// checkSeedParameters puts a seed's parameters into a scratch store, so a
+// bad one is found before anything is changed.
+func checkSeedParameters(sd Seed) error {
+	scratch := parameterstore.New(parameterstore.Options{Region: sd.Region, AccountID: sd.AccountID})
+	if err := scratch.Seed(seedParameters(sd.Parameters)); err != nil {
+		return fmt.Errorf("seed parameters: %w", err)
+	}
+	return nil
 }

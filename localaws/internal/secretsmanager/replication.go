@@ -3,6 +3,7 @@ package secretsmanager
 import (
 	"context"
 	"regexp"
+	"slices"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
@@ -71,15 +72,16 @@ func (s *Store) replicate(sec *secret, regions []ReplicaRegion, force bool) []re
 			continue // already replicated there
 		}
 		st := &replicaStatus{region: region, kmsKeyID: kms, status: "InSync", message: "Replication succeeded"}
-		if existing, ok := s.secrets[k]; ok && !force {
+		if _, taken := s.secrets[k]; taken && !force {
 			st.status, st.message = "Failed", "Secret with this name already exists in this region"
-			_ = existing
 		} else {
 			s.secrets[k] = &secret{
 				name: sec.name, arn: inRegion(sec.arn, region), account: sec.account, region: region,
 				kmsKeyID: deref(r.KmsKeyId), created: now, primary: sec,
 			}
 		}
+		// A retry replaces the status of an earlier, failed attempt.
+		sec.replicas = slices.DeleteFunc(sec.replicas, func(old *replicaStatus) bool { return old.region == region })
 		sec.replicas = append(sec.replicas, st)
 	}
 	sec.lastChanged = now

@@ -22,34 +22,23 @@ type SeedSecret struct {
 }
 
 // Seed creates secrets in home's account and Region with the checks
-// CreateSecret applies. A secret with a rotation function has rotation
-// enabled, so RotateSecret needs no ARN.
+// CreateSecret applies, all or none: every entry is checked before any is
+// stored. A secret with a rotation function has rotation enabled, so
+// RotateSecret needs no ARN.
 func (s *Store) Seed(home Caller, secrets []SeedSecret) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.purgeExpired()
+	names := map[string]bool{}
 	for _, ss := range secrets {
-		name := ss.Name
-		if err := checkName(&name); err != nil {
-			return fmt.Errorf("seed secret %q: %w", name, err)
+		if err := s.checkSeedSecret(home, ss, names); err != nil {
+			return fmt.Errorf("seed secret %q: %w", ss.Name, err)
 		}
-		if err := checkValue(ss.SecretString, ss.SecretBinary); err != nil {
-			return fmt.Errorf("seed secret %q: %w", name, err)
-		}
-		if err := checkSeedTags(ss.Tags); err != nil {
-			return fmt.Errorf("seed secret %q: %w", name, err)
-		}
-		if ss.ResourcePolicy != "" {
-			if _, err := parsePolicy(ss.ResourcePolicy); err != nil {
-				return fmt.Errorf("seed secret %q: resource policy: %w", name, err)
-			}
-		}
-		s.mu.Lock()
-		k := key{home.Account, home.Region, name}
-		if _, ok := s.secrets[k]; ok {
-			s.mu.Unlock()
-			return fmt.Errorf("seed secret %q: already exists", name)
-		}
-		now := s.now()
+	}
+	now := s.now()
+	for _, ss := range secrets {
 		sec := &secret{
-			name: name, account: home.Account, region: home.Region, arn: newARN(home.Region, home.Account, name),
+			name: ss.Name, account: home.Account, region: home.Region, arn: newARN(home.Region, home.Account, ss.Name),
 			description: ss.Description, kmsKeyID: ss.KmsKeyID, policy: ss.ResourcePolicy,
 			tags: copyTags(ss.Tags), tagged: len(ss.Tags) > 0,
 			created: now, lastChanged: now, versions: map[string]*version{},
@@ -60,9 +49,33 @@ func (s *Store) Seed(home Caller, secrets []SeedSecret) error {
 		if ss.SecretString != nil || ss.SecretBinary != nil {
 			sec.add(&version{id: newToken(), str: ss.SecretString, bin: ss.SecretBinary, created: now, stages: []string{StageCurrent}})
 		}
-		s.secrets[k] = sec
-		s.mu.Unlock()
+		s.secrets[sec.key()] = sec
 	}
+	return nil
+}
+
+// checkSeedSecret validates one seed entry; names collects the seed's
+// names so far. The caller holds s.mu.
+func (s *Store) checkSeedSecret(home Caller, ss SeedSecret, names map[string]bool) error {
+	name := ss.Name
+	if err := checkName(&name); err != nil {
+		return err
+	}
+	if err := checkValue(ss.SecretString, ss.SecretBinary); err != nil {
+		return err
+	}
+	if err := checkSeedTags(ss.Tags); err != nil {
+		return err
+	}
+	if ss.ResourcePolicy != "" {
+		if _, err := parsePolicy(ss.ResourcePolicy); err != nil {
+			return fmt.Errorf("resource policy: %w", err)
+		}
+	}
+	if _, ok := s.secrets[key{home.Account, home.Region, name}]; ok || names[name] {
+		return fmt.Errorf("already exists")
+	}
+	names[name] = true
 	return nil
 }
 
