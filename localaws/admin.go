@@ -117,11 +117,12 @@ type functionRoute struct {
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	route := strings.TrimPrefix(r.URL.Path, adminPrefix)
 	want := http.MethodPost
-	if route == "stats" {
+	switch {
+	case route == "stats" || route == "events" || route == "clock" && r.Method == http.MethodGet:
 		want = http.MethodGet
 	}
 	switch route {
-	case "stats", "faults", "functions", "reset":
+	case "stats", "faults", "functions", "reset", "seed", "clock", "events":
 	default:
 		adminError(w, http.StatusNotFound, "no admin route "+r.URL.Path)
 		return
@@ -137,6 +138,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch route {
+	case "seed", "clock", "events":
+		s.serveTimeAndSeed(w, r, route, body)
 	case "stats":
 		adminJSON(w, s.Stats())
 	case "reset":

@@ -65,7 +65,7 @@ func TestBadInputIsAnAWSError(t *testing.T) {
 		{"missing VersionStage", "secretsmanager.UpdateSecretVersionStage", `{"SecretId": "a"}`, 400, "ValidationException"},
 		{"empty name", "secretsmanager.CreateSecret", `{"Name": ""}`, 400, "ValidationException"},
 		{"name over 512", "secretsmanager.CreateSecret", `{"Name": "` + long + `"}`, 400, "ValidationException"},
-		{"name with bad characters", "secretsmanager.CreateSecret", `{"Name": "a b"}`, 400, "InvalidParameterException"},
+		{"name with bad characters", "secretsmanager.CreateSecret", `{"Name": "a b"}`, 400, "ValidationException"},
 		{"string over 64 KB", "secretsmanager.CreateSecret", `{"Name": "big", "SecretString": "` + big + `"}`, 400, "ValidationException"},
 		{"binary over 64 KB", "secretsmanager.CreateSecret", `{"Name": "big", "SecretBinary": "` + bigBin + `"}`, 400, "ValidationException"},
 		{"token too short", "secretsmanager.CreateSecret", `{"Name": "t", "ClientRequestToken": "short"}`, 400, "ValidationException"},

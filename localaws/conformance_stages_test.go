@@ -163,7 +163,10 @@ func testGetSelectors(t *testing.T, tg target, c *secretsmanager.Client) {
 	_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{
 		SecretId: aws.String(name), VersionId: aws.String(v1), VersionStage: aws.String("AWSCURRENT"),
 	})
-	tg.checkCode(t, "select-both-disagree", err, "ResourceNotFoundException")
+	// Recorded against AWS (LocalStack's test_get_secret_value_errors):
+	// InvalidRequestException, though the reference lists only
+	// ResourceNotFoundException for a missing version.
+	tg.checkCode(t, "select-both-disagree", err, "InvalidRequestException")
 	_, err = c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name), VersionId: aws.String("00000000-0000-0000-0000-000000000000")})
 	tg.checkCode(t, "select-unknown-version", err, "ResourceNotFoundException")
 	_, err = c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(name), VersionStage: aws.String("nosuchlabel")})

@@ -43,6 +43,19 @@ func runConformance(t *testing.T, tg target) {
 		{"BatchGet", testBatchGet},
 		{"RandomPassword", testRandomPassword},
 		{"RotationFields", testRotationFields},
+		{"UpdateSecret", testUpdateSecret},
+		{"Tags", testTags},
+		{"ResourcePolicy", testResourcePolicy},
+		{"ListSecretsFilteringRecorded", testListSecretsFilteringRecorded},
+		{"ListSecretsSortBy", testListSecretsSortBy},
+		{"Replication", testReplication},
+		{"RecordedCurrentPending", testRecordedCurrentPending},
+		{"RecordedCustomStages", testRecordedCustomStages},
+		{"RecordedDeprecated", testRecordedDeprecated},
+		{"RecordedInvalidNames", testRecordedInvalidNames},
+		{"RecordedNotFoundMessages", testRecordedNotFoundMessages},
+		{"RecordedLifecycle", testRecordedLifecycle},
+		{"RecordedListFilters", testRecordedListFilters},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,10 @@ func FuzzServeHTTP(f *testing.F) {
 	f.Add("secretsmanager.GetSecretValue", []byte(`{"SecretId":"demo"}`))
 	f.Add("secretsmanager.PutSecretValue", []byte(`{"SecretId":"demo","SecretString":"x","VersionStages":["AWSCURRENT","AWSPENDING"]}`))
 	f.Add("AmazonSSM.GetParameter", []byte(`{"Name":"/aws/reference/secretsmanager/demo"}`))
+	f.Add("secretsmanager.PutResourcePolicy", []byte(`{"SecretId":"demo","ResourcePolicy":"{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"*\"}}","BlockPublicPolicy":true}`))
+	f.Add("secretsmanager.ReplicateSecretToRegions", []byte(`{"SecretId":"demo","AddReplicaRegions":[{"Region":"us-west-2"}]}`))
+	f.Add("secretsmanager.RotateSecret", []byte(`{"SecretId":"demo","ClientRequestToken":"00000000-0000-0000-0000-000000000001","RotationRules":{"ScheduleExpression":"cron(0 16 ? * SAT *)","Duration":"2h"},"RotateImmediately":false}`))
+	f.Add("AmazonSSM.DescribeParameters", []byte(`{"ParameterFilters":[{"Key":"Name","Option":"Contains","Values":["d"]}]}`))
 	srv := localaws.NewServer(localaws.Options{})
 	srv.RegisterHandler("arn:aws:lambda:us-east-1:123456789012:function:fuzz",
 		func(context.Context, events.SecretsManagerSecretRotationEvent) error { return nil })

@@ -3,6 +3,7 @@ package localaws_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"strings"
@@ -79,6 +80,12 @@ func newSMClient(endpoint string, opts ...func(*secretsmanager.Options)) *secret
 	}}, opts...)...)
 }
 
+// inRegion signs a client's requests for another Region, which is the
+// Region localaws serves them from.
+func inRegion(region string) func(*secretsmanager.Options) {
+	return func(o *secretsmanager.Options) { o.Region = region }
+}
+
 // startLocal serves a fresh localaws for one test.
 func startLocal(t testing.TB, opts localaws.Options) (*localaws.Server, string) {
 	t.Helper()
@@ -107,4 +114,10 @@ func uniqueName(t *testing.T) string {
 	_, _ = rand.Read(b)
 	n := strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name())
 	return "test/" + n + "/" + hex.EncodeToString(b)
+}
+
+// jsonString quotes s as a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

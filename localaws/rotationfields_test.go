@@ -75,8 +75,13 @@ func TestRotationFieldsFollowTheReference(t *testing.T) {
 		aws.ToInt64(d.RotationRules.AutomaticallyAfterDays) != 10 {
 		t.Errorf("RotationRules after a rotation under rate(10 days) = %+v, want the schedule and AutomaticallyAfterDays 10", d.RotationRules)
 	}
-	if d.LastRotatedDate == nil || d.NextRotationDate == nil || !d.NextRotationDate.Equal(d.LastRotatedDate.Add(10*24*time.Hour)) {
-		t.Errorf("after rotating: LastRotatedDate=%v NextRotationDate=%v, want the next ten days after the last", d.LastRotatedDate, d.NextRotationDate)
+	// "If you use a rate() expression, the rotation window starts at
+	// midnight ... For a rate in days, the default rotation window closes at
+	// the end of the day", and NextRotationDate is "the latest date that
+	// rotation will occur": the last second of the tenth day after.
+	if d.LastRotatedDate == nil || d.NextRotationDate == nil ||
+		!d.NextRotationDate.Equal(d.LastRotatedDate.UTC().Truncate(24*time.Hour).AddDate(0, 0, 11).Add(-time.Second)) {
+		t.Errorf("after rotating: LastRotatedDate=%v NextRotationDate=%v, want the end of the tenth day after the last", d.LastRotatedDate, d.NextRotationDate)
 	}
 	rotated := *d.LastRotatedDate
 	if _, err := c.CancelRotateSecret(t.Context(), &secretsmanager.CancelRotateSecretInput{SecretId: aws.String("db")}); err != nil {

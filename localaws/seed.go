@@ -10,14 +10,18 @@ import (
 // Seed is the content of a seed file: what the server holds at start-up.
 // Every field is optional.
 type Seed struct {
-	// Region and AccountID replace the server's. They appear in every ARN,
-	// so changing them starts from empty stores: give them in the first seed.
+	// Region and AccountID replace the server's home: the Region and account
+	// of unsigned requests and of this seed's secrets and parameters. What
+	// is already stored stays where it is.
 	Region     string          `json:"region,omitempty"`
 	AccountID  string          `json:"accountId,omitempty"`
 	Secrets    []SeedSecret    `json:"secrets,omitempty"`
 	Parameters []SeedParameter `json:"parameters,omitempty"`
 	// Functions maps Lambda function ARNs to invoke URLs.
 	Functions map[string]string `json:"functions,omitempty"`
+	// Principals maps access key ids to principal ARNs, usually in other
+	// accounts: requests signed with such a key act as that principal.
+	Principals map[string]string `json:"principals,omitempty"`
 }
 
 // SeedSecret is a secret created from a seed, with one AWSCURRENT version
@@ -29,15 +33,32 @@ type SeedSecret struct {
 	SecretBinary      []byte `json:"secretBinary,omitempty"`
 	Description       string `json:"description,omitempty"`
 	RotationLambdaARN string `json:"rotationLambdaArn,omitempty"`
+	// Tags may include aws: system tags (aws:rds:primarydbinstancearn,
+	// aws:secretsmanager:owningService), which the API refuses.
+	Tags []SeedTag `json:"tags,omitempty"`
+	// KmsKeyID is the key the secret is encrypted with; empty is the AWS
+	// managed key, which other accounts cannot use.
+	KmsKeyID       string `json:"kmsKeyId,omitempty"`
+	ResourcePolicy string `json:"resourcePolicy,omitempty"`
+}
+
+// SeedTag is a tag, spelled as the API spells it.
+type SeedTag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
 }
 
 // SeedParameter is an SSM parameter created from a seed. Type defaults to
 // String.
 type SeedParameter struct {
-	Name        string `json:"name"`
-	Type        string `json:"type,omitempty"`
-	Value       string `json:"value"`
-	Description string `json:"description,omitempty"`
+	Name        string    `json:"name"`
+	Type        string    `json:"type,omitempty"`
+	Value       string    `json:"value"`
+	Description string    `json:"description,omitempty"`
+	Tier        string    `json:"tier,omitempty"`
+	DataType    string    `json:"dataType,omitempty"`
+	Policies    string    `json:"policies,omitempty"`
+	Tags        []SeedTag `json:"tags,omitempty"`
 }
 
 // LoadSeed reads a seed file (JSON, unknown fields refused) and applies it.
@@ -53,38 +74,40 @@ func (s *Server) LoadSeed(r io.Reader) error {
 	return s.Seed(sd)
 }
 
-// Seed applies a seed: functions first, then secrets, then parameters. It
-// stops at the first invalid entry, naming it.
+// Seed merges a seed into the server: home Region and account, functions
+// and principals first, then secrets, then parameters. A seed with an
+// invalid entry is refused whole, naming the entry.
 func (s *Server) Seed(sd Seed) error {
 	for arn, url := range sd.Functions {
 		if err := checkFunction(arn, url); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
-	s.mu.Lock()
-	if (sd.Region != "" && sd.Region != s.region) || (sd.AccountID != "" && sd.AccountID != s.acct) {
-		region, acct := s.region, s.acct
-		if sd.Region != "" {
-			region = sd.Region
-		}
-		if sd.AccountID != "" {
-			acct = sd.AccountID
-		}
-		s.resetLocked(region, acct)
+	if err := checkHome(sd); err != nil {
+		return err
 	}
-	sm, ssm := s.sm, s.ssm
+	if err := checkSeedParameters(sd); err != nil {
+		return err
+	}
+	if err := s.seedPrincipals(sd.Principals); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if sd.Region != "" {
+		s.region = sd.Region
+	}
+	if sd.AccountID != "" {
+		s.acct = sd.AccountID
+	}
+	sm, home := s.sm, secretsmanager.Caller{Account: s.acct, Region: s.region}
 	s.mu.Unlock()
 	for arn, url := range sd.Functions {
 		s.RegisterFunction(arn, url)
 	}
-	secrets := make([]secretsmanager.SeedSecret, 0, len(sd.Secrets))
-	for _, ss := range sd.Secrets {
-		secrets = append(secrets, secretsmanager.SeedSecret(ss))
-	}
-	if err := sm.Seed(secrets); err != nil {
+	if err := sm.Seed(home, seedSecrets(sd.Secrets)); err != nil {
 		return err
 	}
-	if err := ssm.Seed(seedParameters(sd.Parameters)); err != nil {
+	if err := s.parameters(home.Account, home.Region).Seed(seedParameters(sd.Parameters)); err != nil {
 		return fmt.Errorf("seed parameters: %w", err)
 	}
 	return nil

@@ -119,9 +119,14 @@ func TestSeedRegionAndAccount(t *testing.T) {
 		Secrets: []localaws.SeedSecret{{Name: "x", SecretString: aws.String("v")}}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := newSMClient(url).DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")})
+	out, err := newSMClient(url, inRegion("eu-west-1")).DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")})
 	if err != nil || !strings.HasPrefix(aws.ToString(out.ARN), "arn:aws:secretsmanager:eu-west-1:210987654321:secret:x-") {
-		t.Errorf("ARN = %v, %v", aws.ToString(out.ARN), err)
+		t.Fatalf("ARN = %v, %v", aws.ToString(out.ARN), err)
+	}
+	// A request is served in its signature's Region: us-east-1 has no x.
+	_, err = newSMClient(url).DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("x")})
+	if errCode(err) != "ResourceNotFoundException" {
+		t.Errorf("DescribeSecret x signed for us-east-1: %v, want ResourceNotFoundException", err)
 	}
 }
 

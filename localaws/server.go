@@ -5,8 +5,10 @@
 // A Server is an http.Handler, so tests run it with httptest; the
 // localaws command serves it on a port. Besides the AWS JSON 1.1 API it
 // answers admin routes under /_localaws/ (call counts, injected faults,
-// rotation functions, reset). It is a development and test backend, never a
-// production store: it keeps everything in memory and checks no signature.
+// rotation functions, seeds, the clock, events, reset). It is a development
+// and test backend, never a production store: it keeps everything in memory
+// and checks no signature, though it reads the Region and access key from
+// one.
 package localaws
 
 import (
@@ -21,7 +23,10 @@ import (
 	"time"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/clock"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/eventlog"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/parameterstore"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/principals"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/secretsmanager"
 )
 
@@ -43,10 +48,12 @@ const maxBody = 1 << 20
 
 // Options configures a Server. Every field is optional.
 type Options struct {
+	// Region and AccountID are the home: where unsigned requests, requests
+	// signed with an unregistered key, and seeds go.
 	Region    string
 	AccountID string
-	// Now is the clock (time.Now when nil); tests move it to pass recovery
-	// windows and retention periods.
+	// Now is the base of localaws's clock (time.Now when nil). AdvanceClock
+	// and POST /_localaws/clock move the clock forward from it.
 	Now func() time.Time
 	// Logger receives one debug line per call (target, status, error code)
 	// and warnings for failed rotations; never a secret value.
@@ -58,10 +65,14 @@ type Server struct {
 	opts   Options
 	logger *slog.Logger
 	fns    *functions
+	clock  *clock.Clock
+	keys   *principals.Registry
+	events *eventlog.Log
+	ticks  ticker
 
 	mu     sync.Mutex
 	sm     *secretsmanager.Store
-	ssm    *parameterstore.Store
+	ssm    map[scope]*parameterstore.Store
 	region string
 	acct   string
 	stats  map[string]int
@@ -82,27 +93,33 @@ func NewServer(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, logger: opts.Logger, fns: newFunctions()}
+	s := &Server{
+		opts: opts, logger: opts.Logger, fns: newFunctions(), clock: clock.New(opts.Now),
+		keys: principals.NewRegistry(), events: &eventlog.Log{},
+	}
 	s.resetLocked(opts.Region, opts.AccountID)
 	return s
 }
 
-// resetLocked builds empty stores for a Region and account. The caller holds
-// s.mu, or is NewServer.
+// resetLocked builds empty stores for a home Region and account. The caller
+// holds s.mu, or is NewServer.
 func (s *Server) resetLocked(region, account string) {
 	s.region, s.acct = region, account
 	s.sm = secretsmanager.New(secretsmanager.Options{
-		Region: region, AccountID: account, Now: s.opts.Now, Invoker: s.fns, Logger: s.logger,
+		Region: region, AccountID: account, Now: s.clock.Now, Invoker: s.fns, Logger: s.logger, Events: s.events.Add,
 	})
-	s.ssm = newParameterStore(region, account, s.opts.Now, s.sm)
+	s.ssm = map[scope]*parameterstore.Store{}
 	s.stats = map[string]int{}
 	s.faults = map[string][]*Fault{}
 }
 
-// Reset forgets everything: secrets, parameters, call counts, faults and
-// registered functions; the Region and account return to the Options'.
+// Reset forgets everything: secrets, parameters, call counts, faults,
+// events, principals and registered functions; the home Region and account
+// return to the Options'. The clock keeps its time: it never goes back.
 func (s *Server) Reset() {
 	s.fns.reset()
+	s.keys.Reset()
+	s.events.Reset()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.resetLocked(s.opts.Region, s.opts.AccountID)
@@ -146,6 +163,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault := s.count(target)
+	s.ticks.maybe(s.clock.Now(), s.tick)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		awsjson.WriteErrorCode(w, http.StatusRequestEntityTooLarge, "SerializationException", "request body too large or unreadable")
@@ -156,7 +174,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	result, err := s.dispatch(r.Context(), target, body)
+	c, err := s.caller(r)
+	if err != nil {
+		awsjson.WriteError(w, err)
+		return
+	}
+	result, err := s.dispatch(r.Context(), c, target, body)
 	if err != nil {
 		status := awsjson.StatusOf(err)
 		s.logger.Debug("call", "target", target, "status", status, "error", errorCode(err), "duration", time.Since(start))
@@ -169,17 +192,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // dispatch routes a target to its service. The stores are read under the
 // lock because Reset replaces them.
-func (s *Server) dispatch(ctx context.Context, target string, body []byte) (any, error) {
-	s.mu.Lock()
-	sm, ssm := s.sm, s.ssm
-	s.mu.Unlock()
+func (s *Server) dispatch(ctx context.Context, c secretsmanager.Caller, target string, body []byte) (any, error) {
 	switch {
 	case strings.HasPrefix(target, SecretsManagerPrefix):
-		return sm.Call(ctx, strings.TrimPrefix(target, SecretsManagerPrefix), body)
+		s.mu.Lock()
+		sm := s.sm
+		s.mu.Unlock()
+		return sm.Call(ctx, c, strings.TrimPrefix(target, SecretsManagerPrefix), body)
 	case strings.HasPrefix(target, SSMPrefix):
-		return ssm.Call(ctx, strings.TrimPrefix(target, SSMPrefix), body)
+		return s.parameters(c.Account, c.Region).Call(withCaller(ctx, c), strings.TrimPrefix(target, SSMPrefix), body)
 	}
-	return nil, awsjson.ClientError("UnknownOperationException", "The target "+target+" is not served by localaws")
+	return nil, awsjson.Unsupported("UnknownOperationException", "the target "+target)
 }
 
 // errorCode is the AWS code of err, for logs.

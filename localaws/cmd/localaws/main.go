@@ -26,7 +26,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h and -help print the usage, which is not a failure.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "localaws:", err)
 		os.Exit(1)
 	}
@@ -73,6 +77,9 @@ func run(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Expirations, parameter-policy notifications and scheduled rotations
+	// happen as real time passes, as they do on AWS.
+	go srv.RunScheduler(ctx, time.Second)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -64,3 +64,24 @@ func TestCommandRejectsBadSeed(t *testing.T) {
 		t.Errorf("run with a missing seed: %v", err)
 	}
 }
+
+// TestHelpExitsZero: -h prints the flags and is not an error, so scripts
+// can show the usage.
+func TestHelpExitsZero(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "localaws")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, flagName := range []string{"-h", "-help", "--help"} {
+		out, err := exec.Command(bin, flagName).CombinedOutput()
+		if err != nil {
+			t.Errorf("localaws %s: %v\n%s", flagName, err, out)
+		}
+		if !strings.Contains(string(out), "-addr") || !strings.Contains(string(out), "-seed") {
+			t.Errorf("localaws %s printed %q, want the flags", flagName, out)
+		}
+	}
+	if err := exec.Command(bin, "-no-such-flag").Run(); err == nil {
+		t.Error("an unknown flag exited 0")
+	}
+}

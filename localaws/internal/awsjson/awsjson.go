@@ -53,6 +53,15 @@ func ClientError(code, message string) error {
 	return &smithy.GenericAPIError{Code: code, Message: message, Fault: smithy.FaultClient}
 }
 
+// Unsupported is the one way localaws says it does not implement something
+// AWS has: an operation, a parameter value or a feature. The code is the one
+// AWS would answer for that place (UnknownOperationException for an
+// operation); the wording is always "localaws does not support <what>", so a
+// user can tell a gap in localaws from an error AWS would also give.
+func Unsupported(code, what string) error {
+	return ClientError(code, "localaws does not support "+what)
+}
+
 // ServerError returns an error that is the service's fault (HTTP 500).
 func ServerError(code, message string) error {
 	return &smithy.GenericAPIError{Code: code, Message: message, Fault: smithy.FaultServer}

@@ -266,7 +266,7 @@ var conformanceCases = []conformanceCase{
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	for _, tc := range conformanceCases {
+	for _, tc := range allCases() {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, e.client, "/conf/"+tc.name) })
 	}
 }

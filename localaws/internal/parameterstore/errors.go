@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
 
 // Error codes as AWS sends them in "__type". The messages follow AWS's where
@@ -26,6 +28,10 @@ const (
 	codeInvalidFilterOption  = "InvalidFilterOption"
 	codeInvalidFilterValue   = "InvalidFilterValue"
 	codeInternalServerError  = "InternalServerError"
+	codeInvalidResourceType  = "InvalidResourceType"
+	codeInvalidResourceID    = "InvalidResourceId"
+	codeTooManyTags          = "TooManyTagsError"
+	codeSettingNotFound      = "ServiceSettingNotFound"
 	codeSecretsManagerAbsent = "ResourceNotFoundException"
 )
 
@@ -40,7 +46,13 @@ func errValidation(format string, args ...any) error {
 func errSerialization(msg string) error { return apiError(codeSerialization, "%s", msg) }
 
 func errUnknownOperation(op string) error {
-	return apiError(codeUnknownOperation, "Operation %q is not supported by this Parameter Store.", op)
+	return errUnsupported(codeUnknownOperation, "the operation AmazonSSM."+op)
+}
+
+// errUnsupported is localaws's one wording for what it does not implement;
+// see awsjson.Unsupported.
+func errUnsupported(code, what string) error {
+	return awsjson.Unsupported(code, what)
 }
 
 // errRequired is AWS's message for a missing required member.

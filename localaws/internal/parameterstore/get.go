@@ -16,6 +16,9 @@ func (s *Store) getParameter(ctx context.Context, in *getParameterInput) (any, e
 	if err := checkReadName(*in.Name); err != nil {
 		return nil, err
 	}
+	if err := checkNameFormat(*in.Name); err != nil {
+		return nil, err
+	}
 	if isReference(*in.Name) {
 		out, err := s.reference(ctx, *in.Name, decrypt)
 		if err != nil {
@@ -41,6 +44,9 @@ func (s *Store) getParameters(ctx context.Context, in *getParametersInput) (any,
 	}
 	for _, name := range in.Names {
 		if err := checkReadName(name); err != nil {
+			return nil, err
+		}
+		if err := checkNameFormat(name); err != nil {
 			return nil, err
 		}
 	}
@@ -147,21 +153,4 @@ func (v *version) read(decrypt bool) string {
 		return v.ciphertext
 	}
 	return v.value
-}
-
-func (s *Store) deleteParameter(in *deleteParameterInput) (any, error) {
-	if in.Name == nil {
-		return nil, errRequired("name")
-	}
-	if err := checkReadName(*in.Name); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := key(strings.TrimSpace(*in.Name))
-	if s.params[k] == nil {
-		return nil, errNotFound(*in.Name)
-	}
-	delete(s.params, k)
-	return deleteParameterOutput{}, nil
 }

@@ -1,9 +1,9 @@
 package parameterstore
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -48,13 +48,13 @@ func (s *Store) getParameterHistory(in *getParameterHistoryInput) (any, error) {
 			out.NextToken = makeToken(strconv.FormatInt(out.Parameters[limit-1].Version, 10))
 			break
 		}
-		out.Parameters = append(out.Parameters, s.history(v, decrypt))
+		out.Parameters = append(out.Parameters, s.history(p, v, decrypt))
 	}
 	return out, nil
 }
 
 // history is a version as the API's ParameterHistory shape.
-func (s *Store) history(v *version, decrypt bool) parameterHistory {
+func (s *Store) history(p *parameter, v *version, decrypt bool) parameterHistory {
 	h := parameterHistory{
 		AllowedPattern:   v.allowedPattern,
 		DataType:         v.dataType,
@@ -62,10 +62,9 @@ func (s *Store) history(v *version, decrypt bool) parameterHistory {
 		KeyId:            v.keyID,
 		Labels:           slices.Clone(v.labels),
 		LastModifiedDate: epochTime(v.modified),
-		// There is no caller identity offline; the account root stands in.
-		LastModifiedUser: "arn:" + s.partition + ":iam::" + s.accountID + ":root",
+		LastModifiedUser: s.modifiedBy(),
 		Name:             v.name,
-		Policies:         inlinePolicies(v.policies),
+		Policies:         p.inlinePolicies(v),
 		Tier:             v.tier,
 		Type:             v.typ,
 		Value:            v.read(decrypt),
@@ -134,22 +133,71 @@ func (s *Store) labelParameterVersion(in *labelParameterVersionInput) (any, erro
 		}
 	}
 	target.labels = append(target.labels, attach...)
+	if len(attach) > 0 {
+		s.emitChange(target, "LabelParameterVersion", "")
+	}
 	return labelParameterVersionOutput{InvalidLabels: invalid, ParameterVersion: target.number}, nil
 }
 
-// inlinePolicies lists the policies of a version the way history reports
-// them. Policies are kept only to choose the tier: nothing here expires or
-// notifies, so every policy stays Pending.
-func inlinePolicies(doc string) []inlinePolicy {
+// inlinePolicies lists the policies of a version the way history and
+// DescribeParameters report them: Pending until a policy has acted, then
+// Finished.
+func (p *parameter) inlinePolicies(v *version) []inlinePolicy {
 	out := []inlinePolicy{}
-	var policies []json.RawMessage
-	if doc == "" || json.Unmarshal([]byte(doc), &policies) != nil {
-		return out
-	}
-	for _, raw := range policies {
-		var p struct{ Type string }
-		_ = json.Unmarshal(raw, &p)
-		out = append(out, inlinePolicy{PolicyStatus: "Pending", PolicyText: string(raw), PolicyType: p.Type})
+	for _, pol := range policiesOf(v) {
+		out = append(out, inlinePolicy{PolicyStatus: p.policyStatus(v, pol), PolicyText: pol.text, PolicyType: pol.typ})
 	}
 	return out
+}
+
+type unlabelParameterVersionInput struct {
+	Name             *string
+	ParameterVersion *int64
+	Labels           []string
+}
+
+type unlabelParameterVersionOutput struct {
+	InvalidLabels []string `json:"InvalidLabels"`
+	RemovedLabels []string `json:"RemovedLabels"`
+}
+
+// unlabelParameterVersion removes labels from one version; labels the
+// version does not carry come back in InvalidLabels.
+func (s *Store) unlabelParameterVersion(in *unlabelParameterVersionInput) (any, error) {
+	if in.Name == nil {
+		return nil, errRequired("name")
+	}
+	if in.ParameterVersion == nil {
+		return nil, errRequired("parameterVersion")
+	}
+	if in.Labels == nil {
+		return nil, errRequired("labels")
+	}
+	if n := len(in.Labels); n < 1 || n > maxLabelsPerVersion {
+		return nil, errValidation("1 validation error detected: Value at 'labels' failed to satisfy constraint: Member must have length less than or equal to %d and greater than or equal to 1", maxLabelsPerVersion)
+	}
+	if err := checkReadName(*in.Name); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.params[key(strings.TrimSpace(*in.Name))]
+	if p == nil {
+		return nil, errNotFound(*in.Name)
+	}
+	n := *in.ParameterVersion
+	target := p.find(selector{text: strconv.FormatInt(n, 10), version: n})
+	if n < 1 || target == nil {
+		return nil, errVersionNotFound(*in.Name, strconv.FormatInt(n, 10))
+	}
+	out := unlabelParameterVersionOutput{InvalidLabels: []string{}, RemovedLabels: []string{}}
+	for _, l := range in.Labels {
+		if slices.Contains(target.labels, l) && !slices.Contains(out.RemovedLabels, l) {
+			out.RemovedLabels = append(out.RemovedLabels, l)
+		} else if !slices.Contains(out.RemovedLabels, l) {
+			out.InvalidLabels = append(out.InvalidLabels, l)
+		}
+	}
+	target.labels = slices.DeleteFunc(target.labels, func(l string) bool { return slices.Contains(out.RemovedLabels, l) })
+	return out, nil
 }

@@ -148,3 +148,25 @@ func validLabel(label string) bool {
 	}
 	return true
 }
+
+// checkNameFormat refuses a name to read that no parameter can have: one
+// with characters outside a-zA-Z0-9_.-/, an empty sub-path ("/a//b"), or
+// sub-paths without the leading slash ("a/b"). AWS answers these with the
+// name-requirements ValidationException (recorded: GetParameter of
+// "/x//b//c" and of "x/b/c"), not ParameterNotFound. ARNs and the
+// Secrets Manager references are checked where they are resolved; a
+// ":version" or ":label" selector is not part of the name.
+func checkNameFormat(raw string) error {
+	if strings.HasPrefix(raw, "arn:") || isReference(raw) {
+		return nil
+	}
+	name, _, _ := strings.Cut(raw, ":")
+	ok := name != "" && !strings.Contains(name, "//") && (!strings.Contains(name, "/") || strings.HasPrefix(name, "/"))
+	for _, r := range name {
+		ok = ok && validNameRune(r)
+	}
+	if !ok {
+		return errValidation("%s", msgBadName)
+	}
+	return nil
+}

@@ -36,9 +36,13 @@ const (
 // amiID is the shape Parameter Store checks an aws:ec2:image value against.
 var amiID = regexp.MustCompile(`^ami-[0-9a-f]{8}([0-9a-f]{9})?$`)
 
-// parameter is one name and its retained versions, oldest first.
+// parameter is one name and its retained versions, oldest first, with what
+// belongs to the name rather than a version: its tags and which policies
+// have acted.
 type parameter struct {
 	versions []*version
+	tags     []tag
+	fired    map[string]bool
 }
 
 func (p *parameter) latest() *version { return p.versions[len(p.versions)-1] }
@@ -89,6 +93,18 @@ func (s *Store) putParameter(in *putParameterInput) (any, error) {
 	if overwrite && len(in.Tags) > 0 {
 		return nil, errValidation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
 	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	if in.Policies != nil {
+		ps, err := parsePolicies(*in.Policies, s.now())
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) == 0 {
+			in.Policies = ptr("") // [{}] removes every policy
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -100,7 +116,7 @@ func (s *Store) putParameter(in *putParameterInput) (any, error) {
 		}
 		prev = p.latest()
 	}
-	next, err := mergeVersion(in, prev, value)
+	next, err := mergeVersion(in, prev, value, s.defaultTier())
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +126,20 @@ func (s *Store) putParameter(in *putParameterInput) (any, error) {
 	}
 	if pattern != nil && !pattern.MatchString(value) {
 		return nil, apiError(codePatternMismatch, "Parameter value, cannot be validated against allowedPattern: %s", next.allowedPattern)
+	}
+	if next.dataType == dataTypeImage && !amiID.MatchString(value) {
+		// AWS validates aws:ec2:image asynchronously: PutParameter answers
+		// success, the version is never created, and EventBridge gets a
+		// change event with the exception "Unable to Describe Resource"
+		// (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-ec2-aliases.html).
+		// localaws refuses at once, so a script learns of it from the call,
+		// and records the same event.
+		next.name = name
+		if prev != nil {
+			next.name = prev.name
+		}
+		s.emitChange(next, operationOf(prev), "Unable to Describe Resource")
+		return nil, errValidation("Parameter value is not a valid Amazon Machine Image ID for data type aws:ec2:image (Unable to Describe Resource).")
 	}
 	if p == nil {
 		next.name, next.number = name, 1
@@ -129,8 +159,23 @@ func (s *Store) putParameter(in *putParameterInput) (any, error) {
 	if next.typ == typeSecureString {
 		next.ciphertext = ciphertextFor(value)
 	}
+	if prev == nil {
+		p.tags = append([]tag(nil), in.Tags...)
+	}
 	p.versions = append(p.versions, next)
+	s.emitChange(next, operationOf(prev), "")
+	if next.policies != "" || (prev != nil && prev.policies != "") {
+		s.refreshDue()
+	}
 	return putParameterOutput{Tier: next.tier, Version: next.number}, nil
+}
+
+// operationOf is the change event's operation for a put over prev.
+func operationOf(prev *version) string {
+	if prev == nil {
+		return "Create"
+	}
+	return "Update"
 }
 
 // checkPutFields validates what can be judged without the stored parameter.
@@ -165,7 +210,7 @@ func checkPutFields(in *putParameterInput, value string) error {
 
 // mergeVersion builds the next version from the request, taking what the
 // request leaves out from the version in force (as AWS does on overwrite).
-func mergeVersion(in *putParameterInput, prev *version, value string) (*version, error) {
+func mergeVersion(in *putParameterInput, prev *version, value, defaultTier string) (*version, error) {
 	v := &version{value: value, dataType: dataTypeText}
 	if prev != nil {
 		v.typ, v.description, v.allowedPattern = prev.typ, prev.description, prev.allowedPattern
@@ -204,12 +249,13 @@ func mergeVersion(in *putParameterInput, prev *version, value string) (*version,
 	if v.dataType != dataTypeText && v.typ != typeString {
 		return nil, errValidation("The data type %s is supported for String parameters only.", v.dataType)
 	}
-	if v.dataType == dataTypeImage && !amiID.MatchString(value) {
-		// AWS checks asynchronously and silently drops the version; refusing
-		// at once is the observable difference a local store can offer.
-		return nil, errValidation("Parameter value is not a valid Amazon Machine Image ID for data type aws:ec2:image.")
+	if prev != nil && in.DataType != nil && prev.dataType != v.dataType &&
+		(prev.dataType != dataTypeText || v.dataType != dataTypeText) {
+		// "You can't change a parameter to or from either of these data
+		// types" (aws:ec2:image and aws:ssm:integration).
+		return nil, errValidation("You can't change the data type of parameter %s from %s to %s.", prev.name, prev.dataType, v.dataType)
 	}
-	tier, err := chooseTier(in.Tier, prev, v)
+	tier, err := chooseTier(in.Tier, prev, v, defaultTier)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +265,13 @@ func mergeVersion(in *putParameterInput, prev *version, value string) (*version,
 
 // chooseTier applies "Managing parameter tiers": Standard holds 4 KB and no
 // policies, Advanced 8 KB, an advanced parameter never goes back to
-// standard, and Intelligent-Tiering picks the cheapest tier that fits.
-func chooseTier(requested *string, prev *version, v *version) (string, error) {
+// standard, and Intelligent-Tiering picks the cheapest tier that fits. A
+// request without a Tier uses the account's default-parameter-tier
+// setting.
+func chooseTier(requested *string, prev *version, v *version, defaultTier string) (string, error) {
 	needsAdvanced := utf8.RuneCountInString(v.value) > maxStandardValue || v.policies != ""
 	wasAdvanced := prev != nil && prev.tier == tierAdvanced
-	tier := tierStandard // the account's default tier
+	tier := defaultTier
 	if requested != nil {
 		tier = *requested
 	}

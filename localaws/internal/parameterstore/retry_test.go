@@ -42,7 +42,7 @@ func loseAnswer(t *testing.T, h http.Handler, n int64) http.Handler {
 // against moto).
 func TestConformanceToleratesARetriedPut(t *testing.T) {
 	t.Parallel()
-	for _, tc := range conformanceCases {
+	for _, tc := range allCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clock := &fixedClock{}

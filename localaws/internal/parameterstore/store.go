@@ -1,9 +1,13 @@
-// Package parameterstore is an in-memory SSM Parameter Store that answers the
-// AWS JSON 1.1 operations the paramsecrets suite uses (PutParameter,
+// Package parameterstore is an in-memory SSM Parameter Store that answers
+// every parameter operation of the AWS JSON 1.1 API (PutParameter,
 // GetParameter, GetParameters, GetParametersByPath, GetParameterHistory,
-// LabelParameterVersion, DeleteParameter) the way AWS answers them, so that
-// aws-sdk-go-v2's ssm client cannot tell it from the service. It also serves
-// the /aws/reference/secretsmanager/ bridge through a SecretSource.
+// DescribeParameters, LabelParameterVersion, UnlabelParameterVersion,
+// DeleteParameter, DeleteParameters, the tag operations for resource type
+// Parameter, and the service settings of Parameter Store) the way AWS
+// answers them, so that aws-sdk-go-v2's ssm client cannot tell it from the
+// service. Parameter policies act on the store's clock, and what Parameter
+// Store would send to EventBridge is handed to an events callback. It also
+// serves the /aws/reference/secretsmanager/ bridge through a SecretSource.
 //
 // The package knows nothing of HTTP: the server decodes X-Amz-Target, hands the
 // operation name and the body to Store.Call, and encodes what comes back.
@@ -19,6 +23,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/paramsecrets/paramsecrets/localaws/internal/eventlog"
 )
 
 // Options configure a Store. Every field is optional.
@@ -26,11 +32,15 @@ type Options struct {
 	// Region and AccountID appear in every ARN the store hands out
 	// (defaults us-east-1 and 123456789012).
 	Region, AccountID string
-	// Now is the clock for LastModifiedDate (default time.Now).
+	// Now is the clock for LastModifiedDate and parameter policies (default
+	// time.Now).
 	Now func() time.Time
 	// Secrets answers /aws/reference/secretsmanager/ names; without it those
 	// names are not found.
 	Secrets SecretSource
+	// Events receives what Parameter Store sends to EventBridge: changes and
+	// policy actions. nil drops them.
+	Events func(eventlog.Event)
 }
 
 // SecretSource fetches one version of a Secrets Manager secret, the way
@@ -53,6 +63,13 @@ type SecretValue struct {
 // file). Type defaults to String.
 type SeedParameter struct {
 	Name, Type, Value, Description string
+	Tier, DataType, Policies       string
+	Tags                           []Tag
+}
+
+// Tag is a parameter tag.
+type Tag struct {
+	Key, Value string
 }
 
 // Store holds every parameter of one account and Region. It is safe for
@@ -62,9 +79,15 @@ type Store struct {
 	region, accountID, partition string
 	now                          func() time.Time
 	secrets                      SecretSource
+	events                       func(eventlog.Event)
+	created                      time.Time
 
-	mu     sync.Mutex
-	params map[string]*parameter // by key(name)
+	mu       sync.Mutex
+	params   map[string]*parameter // by key(name)
+	settings map[string]setting    // customized service settings, by id
+	// nextDue is the earliest time a parameter policy acts; zero when none
+	// will, so most calls skip the scan.
+	nextDue time.Time
 }
 
 // New returns an empty Store.
@@ -74,7 +97,9 @@ func New(opts Options) *Store {
 		accountID: opts.AccountID,
 		now:       opts.Now,
 		secrets:   opts.Secrets,
+		events:    opts.Events,
 		params:    map[string]*parameter{},
+		settings:  map[string]setting{},
 	}
 	if s.region == "" {
 		s.region = "us-east-1"
@@ -85,6 +110,7 @@ func New(opts Options) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.created = s.now().UTC()
 	s.partition = partitionOf(s.region)
 	return s
 }
@@ -94,6 +120,9 @@ func New(opts Options) *Store {
 // the response body, or an error that is a *smithy.GenericAPIError carrying
 // AWS's code (client faults are HTTP 400, server faults 500).
 func (s *Store) Call(ctx context.Context, op string, body []byte) (any, error) {
+	// Policies that came due since the last call act before it, so a read
+	// never sees a parameter that has expired.
+	s.Tick()
 	switch op {
 	case "PutParameter":
 		return call(body, func(in *putParameterInput) (any, error) { return s.putParameter(in) })
@@ -109,6 +138,24 @@ func (s *Store) Call(ctx context.Context, op string, body []byte) (any, error) {
 		return call(body, func(in *labelParameterVersionInput) (any, error) { return s.labelParameterVersion(in) })
 	case "DeleteParameter":
 		return call(body, func(in *deleteParameterInput) (any, error) { return s.deleteParameter(in) })
+	case "DeleteParameters":
+		return call(body, func(in *deleteParametersInput) (any, error) { return s.deleteParameters(in) })
+	case "DescribeParameters":
+		return call(body, func(in *describeParametersInput) (any, error) { return s.describeParameters(in) })
+	case "UnlabelParameterVersion":
+		return call(body, func(in *unlabelParameterVersionInput) (any, error) { return s.unlabelParameterVersion(in) })
+	case "AddTagsToResource":
+		return call(body, func(in *addTagsInput) (any, error) { return s.addTagsToResource(in) })
+	case "RemoveTagsFromResource":
+		return call(body, func(in *removeTagsInput) (any, error) { return s.removeTagsFromResource(in) })
+	case "ListTagsForResource":
+		return call(body, func(in *listTagsInput) (any, error) { return s.listTagsForResource(in) })
+	case "GetServiceSetting":
+		return call(body, func(in *serviceSettingInput) (any, error) { return s.getServiceSetting(in) })
+	case "UpdateServiceSetting":
+		return call(body, func(in *updateServiceSettingInput) (any, error) { return s.updateServiceSetting(in) })
+	case "ResetServiceSetting":
+		return call(body, func(in *serviceSettingInput) (any, error) { return s.resetServiceSetting(in) })
 	}
 	// AWS answers an operation it does not know with this code.
 	return nil, errUnknownOperation(op)
@@ -161,11 +208,19 @@ func (s *Store) Seed(params []SeedParameter) error {
 			Type:      ptr(typ),
 			Overwrite: &overwrite,
 		}
-		if p.Description != "" {
-			in.Description = ptr(p.Description)
-		}
+		in.Description, in.Tier = optional(p.Description), optional(p.Tier)
+		in.DataType, in.Policies = optional(p.DataType), optional(p.Policies)
 		if _, err := s.putParameter(in); err != nil {
 			return fmt.Errorf("seed parameter %q: %w", p.Name, err)
+		}
+		if len(p.Tags) > 0 {
+			tags := make([]tag, 0, len(p.Tags))
+			for _, t := range p.Tags {
+				tags = append(tags, tag(t))
+			}
+			if _, err := s.addTagsToResource(&addTagsInput{ResourceType: ptr(resourceParameter), ResourceId: ptr(p.Name), Tags: tags}); err != nil {
+				return fmt.Errorf("seed parameter %q: %w", p.Name, err)
+			}
 		}
 	}
 	return nil
@@ -176,9 +231,19 @@ func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.params = map[string]*parameter{}
+	s.settings = map[string]setting{}
+	s.nextDue = time.Time{}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// optional is nil for "", a pointer to s otherwise.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 // partitionOf maps a Region to its ARN partition.
 func partitionOf(region string) string {

@@ -93,12 +93,6 @@ type labelParameterVersionOutput struct {
 	ParameterVersion int64    `json:"ParameterVersion"`
 }
 
-type deleteParameterInput struct {
-	Name *string
-}
-
-type deleteParameterOutput struct{}
-
 // parameterOut is the API's Parameter shape.
 type parameterOut struct {
 	ARN              string    `json:"ARN"`

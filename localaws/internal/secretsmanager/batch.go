@@ -31,7 +31,7 @@ type batchGetSecretValueOutput struct {
 // batchGetSecretValue implements BatchGetSecretValue: the AWSCURRENT value of
 // each listed (or filtered) secret, with a per-secret error entry instead of
 // failing the whole call.
-func (s *Store) batchGetSecretValue(_ context.Context, in *batchGetSecretValueInput) (any, error) {
+func (s *Store) batchGetSecretValue(_ context.Context, c Caller, in *batchGetSecretValueInput) (any, error) {
 	switch {
 	case len(in.SecretIdList) > 0 && len(in.Filters) > 0:
 		return nil, awsjson.ClientError("InvalidParameterException",
@@ -60,7 +60,7 @@ func (s *Store) batchGetSecretValue(_ context.Context, in *batchGetSecretValueIn
 	out := batchGetSecretValueOutput{SecretValues: []Value{}, Errors: []batchError{}}
 	ids := in.SecretIdList
 	if len(in.Filters) > 0 {
-		all := s.sorted(in.Filters, false, false)
+		all := s.sorted(c, in.Filters, false, "", false)
 		lo, hi, next := page(len(all), off, in.MaxResults, 20)
 		out.NextToken = next
 		ids = nil
@@ -69,7 +69,7 @@ func (s *Store) batchGetSecretValue(_ context.Context, in *batchGetSecretValueIn
 		}
 	}
 	for _, id := range ids {
-		v, err := s.value(id, "", "")
+		v, err := s.value(c, id, "", "")
 		if err != nil {
 			var ae smithy.APIError
 			if errors.As(err, &ae) {

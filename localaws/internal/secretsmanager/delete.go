@@ -23,8 +23,9 @@ type deleteSecretOutput struct {
 // deleteSecret implements DeleteSecret: a recovery window of 7–30 days
 // (default 30) during which the secret can be restored, or immediate removal.
 // Force-deleting a secret already scheduled for deletion is allowed, as on
-// AWS; scheduling it a second time is not.
-func (s *Store) deleteSecret(_ context.Context, in *deleteSecretInput) (any, error) {
+// AWS; scheduling it a second time is not. "You can't delete a primary
+// secret that is replicated to other Regions."
+func (s *Store) deleteSecret(_ context.Context, c Caller, in *deleteSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
@@ -44,21 +45,25 @@ func (s *Store) deleteSecret(_ context.Context, in *deleteSecretInput) (any, err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	sec, err := s.find(*in.SecretId)
-	if err != nil && force {
+	sec, err := s.resolve(c, *in.SecretId, access{op: "DeleteSecret", write: true})
+	if apiCode(err) == "ResourceNotFoundException" && force {
 		// AWS answers a forced delete of a secret that does not exist with
 		// success, so cleanup scripts can run twice.
 		arn := *in.SecretId
 		if !strings.HasPrefix(arn, "arn:") {
-			arn = s.newARN(arn)
+			arn = newARN(c.Region, c.Account, arn)
 		}
-		return deleteSecretOutput{ARN: arn, Name: nameOf(*in.SecretId, s.arnPrefix()), DeletionDate: awsjson.Time{Time: now}}, nil
+		return deleteSecretOutput{ARN: arn, Name: nameOf(*in.SecretId), DeletionDate: awsjson.Time{Time: now}}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	if len(sec.replicas) > 0 {
+		return nil, awsjson.ClientError("InvalidParameterException",
+			"You can't delete secret "+sec.arn+" that still has replica regions ["+strings.Join(replicaRegions(sec), ", ")+"].")
+	}
 	if force {
-		delete(s.secrets, sec.name)
+		delete(s.secrets, sec.key())
 		return deleteSecretOutput{ARN: sec.arn, Name: sec.name, DeletionDate: awsjson.Time{Time: now}}, nil
 	}
 	if !sec.deletionDate.IsZero() {
@@ -70,11 +75,12 @@ func (s *Store) deleteSecret(_ context.Context, in *deleteSecretInput) (any, err
 }
 
 // nameOf is the secret name in an id that may be an ARN.
-func nameOf(id, arnPrefix string) string {
-	name, ok := strings.CutPrefix(id, arnPrefix)
-	if !ok {
+func nameOf(id string) string {
+	parts := strings.SplitN(id, ":", 7)
+	if len(parts) != 7 {
 		return id
 	}
+	name := parts[6]
 	if i := strings.LastIndexByte(name, '-'); i > 0 && len(name)-i == 7 {
 		return name[:i]
 	}
@@ -87,13 +93,13 @@ type restoreSecretInput struct {
 
 // restoreSecret cancels a scheduled deletion. Restoring a secret that is not
 // scheduled for deletion succeeds and changes nothing.
-func (s *Store) restoreSecret(_ context.Context, in *restoreSecretInput) (any, error) {
+func (s *Store) restoreSecret(_ context.Context, c Caller, in *restoreSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.find(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "RestoreSecret", write: true})
 	if err != nil {
 		return nil, err
 	}

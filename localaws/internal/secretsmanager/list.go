@@ -3,126 +3,20 @@ package secretsmanager
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
 
-// Filter is a ListSecrets / BatchGetSecretValue filter.
-type Filter struct {
-	Key    *string
-	Values []string
-}
-
-var filterKeys = map[string]bool{
-	"description": true, "name": true, "tag-key": true, "tag-value": true,
-	"primary-region": true, "owning-service": true, "all": true,
-}
-
-func checkFilters(fs []Filter) error {
-	for _, f := range fs {
-		if f.Key == nil || !filterKeys[*f.Key] {
-			return awsjson.Validation("filters.member.key",
-				"Member must satisfy enum value set: [description, name, tag-key, tag-value, primary-region, owning-service, all]")
-		}
-		if len(f.Values) < 1 || len(f.Values) > 10 {
-			return awsjson.Validation("filters.member.values", "Member must have length between 1 and 10")
-		}
-		for _, v := range f.Values {
-			if len(v) > 512 {
-				return awsjson.MaxLen("filters.member.values.member", 512)
-			}
-		}
+// keyName is how ListSecretVersionIds names a version's key.
+func keyName(kmsKeyID string) string {
+	if isManagedKey(kmsKeyID) {
+		return "DefaultEncryptionKey"
 	}
-	return nil
-}
-
-// matches applies filters as the Filter reference describes them: values of
-// one filter are alternatives, filters all apply, "!" negates; description
-// and "all" ignore case, the other keys are case-sensitive prefix matches.
-func (sec *secret) matches(fs []Filter) bool {
-	for _, f := range fs {
-		ok := false
-		for _, val := range f.Values {
-			neg := strings.HasPrefix(val, "!")
-			val = strings.TrimPrefix(val, "!")
-			if sec.matchOne(*f.Key, val) != neg {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func (sec *secret) matchOne(key, val string) bool {
-	switch key {
-	case "name":
-		return strings.HasPrefix(sec.name, val)
-	case "description":
-		return strings.HasPrefix(strings.ToLower(sec.description), strings.ToLower(val))
-	case "tag-key", "tag-value":
-		for _, t := range sec.tags {
-			s := deref(t.Key)
-			if key == "tag-value" {
-				s = deref(t.Value)
-			}
-			if strings.HasPrefix(s, val) {
-				return true
-			}
-		}
-		return false
-	case "all":
-		hay := words(sec.name + " " + sec.description)
-		for _, t := range sec.tags {
-			hay = append(hay, words(deref(t.Key)+" "+deref(t.Value))...)
-		}
-		for _, w := range words(val) {
-			for _, h := range hay {
-				if strings.HasPrefix(h, w) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	// primary-region and owning-service: localaws has no replicas and no
-	// managing services, so nothing has them.
-	return false
-}
-
-// words splits a string the way "all" searches do: at case changes,
-// letter/digit changes and punctuation; lower-cased.
-func words(s string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	for i, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			flush()
-			continue
-		}
-		if i > 0 && len(cur) > 0 {
-			prev := cur[len(cur)-1]
-			if unicode.IsDigit(prev) != unicode.IsDigit(r) || (unicode.IsLower(prev) && unicode.IsUpper(r)) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
+	return kmsKeyID
 }
 
 // Pagination tokens are opaque to clients; here they encode an offset.
@@ -183,31 +77,45 @@ type listSecretsOutput struct {
 	NextToken  *string `json:",omitempty"`
 }
 
-// sorted returns the secrets matching filters, in ListSecrets order
-// (creation date, then name, ascending unless SortOrder is "desc"). The
-// caller holds s.mu.
-func (s *Store) sorted(fs []Filter, withDeleted bool, desc bool) []*secret {
+// sortKeys are ListSecrets' SortBy values and what they compare.
+var sortKeys = map[string]func(a, b *secret) int{
+	"created-date":       func(a, b *secret) int { return a.created.Compare(b.created) },
+	"last-accessed-date": func(a, b *secret) int { return a.lastAccessed.Compare(b.lastAccessed) },
+	"last-changed-date":  func(a, b *secret) int { return a.src().lastChanged.Compare(b.src().lastChanged) },
+	"name":               func(a, b *secret) int { return strings.Compare(a.name, b.name) },
+}
+
+// sorted returns the caller's secrets in its Region that match filters, in
+// ListSecrets order: by SortBy (default created-date), ties by name,
+// ascending unless desc. The caller holds s.mu.
+func (s *Store) sorted(c Caller, fs []Filter, withDeleted bool, by string, desc bool) []*secret {
 	s.purgeExpired()
 	var out []*secret
-	for _, sec := range s.secrets {
-		if (withDeleted || sec.deletionDate.IsZero()) && sec.matches(fs) {
+	for k, sec := range s.secrets {
+		if k.account != c.Account || k.region != c.Region {
+			continue
+		}
+		if (withDeleted || sec.src().deletionDate.IsZero()) && sec.matches(fs) {
 			out = append(out, sec)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	cmp := sortKeys[by]
+	if cmp == nil {
+		cmp = sortKeys["created-date"]
+	}
+	slices.SortFunc(out, func(a, b *secret) int {
 		if desc {
 			a, b = b, a
 		}
-		if !a.created.Equal(b.created) {
-			return a.created.Before(b.created)
+		if r := cmp(a, b); r != 0 {
+			return r
 		}
-		return a.name < b.name
+		return strings.Compare(a.name, b.name)
 	})
 	return out
 }
 
-func (s *Store) listSecrets(_ context.Context, in *listSecretsInput) (any, error) {
+func (s *Store) listSecrets(_ context.Context, c Caller, in *listSecretsInput) (any, error) {
 	if err := checkMaxResults(in.MaxResults, 100); err != nil {
 		return nil, err
 	}
@@ -217,18 +125,21 @@ func (s *Store) listSecrets(_ context.Context, in *listSecretsInput) (any, error
 	if in.SortOrder != nil && *in.SortOrder != "asc" && *in.SortOrder != "desc" {
 		return nil, awsjson.Validation("sortOrder", "Member must satisfy enum value set: [asc, desc]")
 	}
+	if in.SortBy != nil && sortKeys[*in.SortBy] == nil {
+		return nil, awsjson.Validation("sortBy", "Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]")
+	}
 	off, err := decodeToken(in.NextToken)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	all := s.sorted(in.Filters, in.IncludePlannedDeletion, deref(in.SortOrder) == "desc")
+	all := s.sorted(c, in.Filters, in.IncludePlannedDeletion, deref(in.SortBy), deref(in.SortOrder) == "desc")
 	lo, hi, next := page(len(all), off, in.MaxResults, 100)
 	out := listSecretsOutput{SecretList: []description{}, NextToken: next}
 	for _, sec := range all[lo:hi] {
 		d := s.describe(sec)
-		d.SecretVersionsToStages = sec.stagesMap()
+		d.SecretVersionsToStages = sec.src().stagesMap()
 		out.SecretList = append(out.SecretList, d)
 	}
 	return out, nil
@@ -246,6 +157,9 @@ type versionEntry struct {
 	VersionStages    []string      `json:",omitempty"`
 	LastAccessedDate *awsjson.Time `json:",omitempty"`
 	CreatedDate      *awsjson.Time `json:",omitempty"`
+	// KmsKeyIds names the key each version is encrypted with; AWS answers
+	// DefaultEncryptionKey for the AWS managed key.
+	KmsKeyIds []string
 }
 
 type listSecretVersionIDsOutput struct {
@@ -257,7 +171,7 @@ type listSecretVersionIDsOutput struct {
 
 // listSecretVersionIDs lists versions newest first; deprecated (unlabelled)
 // versions only with IncludeDeprecated.
-func (s *Store) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDsInput) (any, error) {
+func (s *Store) listSecretVersionIDs(_ context.Context, c Caller, in *listSecretVersionIDsInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
@@ -270,12 +184,12 @@ func (s *Store) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDs
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.find(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "ListSecretVersionIds"})
 	if err != nil {
 		return nil, err
 	}
 	var vs []*version
-	for _, v := range sec.versions {
+	for _, v := range sec.src().versions {
 		if in.IncludeDeprecated || len(v.stages) > 0 {
 			vs = append(vs, v)
 		}
@@ -289,6 +203,7 @@ func (s *Store) listSecretVersionIDs(_ context.Context, in *listSecretVersionIDs
 			VersionStages:    append([]string(nil), v.stages...),
 			LastAccessedDate: awsjson.NewTime(v.lastAccessed),
 			CreatedDate:      awsjson.NewTime(v.created),
+			KmsKeyIds:        []string{keyName(sec.kmsKeyID)},
 		})
 	}
 	return out, nil

@@ -33,7 +33,7 @@ type getRandomPasswordOutput struct {
 	RandomPassword string
 }
 
-func (s *Store) getRandomPassword(_ context.Context, in *getRandomPasswordInput) (any, error) {
+func (s *Store) getRandomPassword(_ context.Context, _ Caller, in *getRandomPasswordInput) (any, error) {
 	length := int64(32)
 	if in.PasswordLength != nil {
 		length = *in.PasswordLength

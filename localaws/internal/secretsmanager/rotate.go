@@ -44,53 +44,69 @@ type rotateSecretOutput struct {
 // the same ClientRequestToken resumes the rotation from createSecret (every
 // step is idempotent by contract). Any other token gets the error.
 // RotateImmediately=false runs the configuration test instead (testRotation).
-func (s *Store) rotateSecret(ctx context.Context, in *rotateSecretInput) (any, error) {
+func (s *Store) rotateSecret(ctx context.Context, c Caller, in *rotateSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
-	if err := checkToken("clientRequestToken", in.ClientRequestToken); err != nil {
+	if in.ClientRequestToken == nil {
+		return nil, errNoToken("InvalidParameterException")
+	}
+	if err := checkToken("clientRequestToken", in.ClientRequestToken, true); err != nil {
 		return nil, err
 	}
 	if len(deref(in.RotationLambdaARN)) > maxLambdaARNLen {
 		return nil, awsjson.MaxLen("rotationLambdaARN", maxLambdaARNLen)
 	}
-	if err := checkRules(in.RotationRules); err != nil {
+	if _, err := parseRules(in.RotationRules); err != nil {
 		return nil, err
 	}
 	if in.RotateImmediately != nil && !*in.RotateImmediately {
-		return s.testRotation(ctx, in)
+		return s.testRotation(ctx, c, in)
 	}
-	plan, out, err := s.startRotation(in)
+	plan, out, err := s.startRotation(c, in)
 	if err != nil || plan == nil {
 		return out, err
 	}
+	if err := s.run(ctx, plan); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// run invokes the four steps of a planned rotation and records how it
+// ended, in the store and as the events Secrets Manager sends.
+func (s *Store) run(ctx context.Context, plan *rotationPlan) error {
 	defer s.endRotation(plan)
+	s.emit(plan, "RotationStarted")
 	for _, step := range rotationSteps {
 		ev := events.SecretsManagerSecretRotationEvent{
 			Step: step, SecretID: plan.arn, ClientRequestToken: plan.token, RotationToken: plan.rotationToken,
 		}
 		if err := s.opts.Invoker.Invoke(ctx, plan.lambdaARN, ev); err != nil {
 			s.opts.Logger.Warn("rotation step failed", "secret", plan.arn, "step", step, "version", plan.token, "error", err)
-			return nil, awsjson.ClientError("InvalidRequestException",
+			s.emit(plan, "RotationFailed")
+			return awsjson.ClientError("InvalidRequestException",
 				fmt.Sprintf("rotation of %s stopped: function %s failed at %s: %v", plan.arn, plan.lambdaARN, step, err))
 		}
 	}
 	s.finishRotation(plan)
-	return out, nil
+	s.emit(plan, "RotationSucceeded")
+	return nil
 }
 
 // rotationPlan is what the steps need once the store lock is released.
 type rotationPlan struct {
-	arn, name, token, lambdaARN, rotationToken string
+	key                                  key
+	arn, token, lambdaARN, rotationToken string
 }
 
 // startRotation stores the rotation configuration and creates (or finds,
 // when resuming) the value-less AWSPENDING version. A nil plan means there
 // is nothing to invoke.
-func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error) {
+func (s *Store) startRotation(c Caller, in *rotateSecretInput) (*rotationPlan, any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.findLive(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "RotateSecret", live: true, write: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,13 +131,19 @@ func (s *Store) startRotation(in *rotateSecretInput) (*rotationPlan, any, error)
 		// This rotation already finished; a retry changes nothing.
 		return nil, out, nil
 	}
-	if existing == nil {
-		existing = &version{id: token, created: s.now()}
-		sec.add(existing)
-		sec.attach(existing, StagePending)
+	return s.pend(sec, token, lambdaARN), out, nil
+}
+
+// pend creates the value-less AWSPENDING version of a rotation (or finds it,
+// when resuming one) and plans the run. The caller holds s.mu.
+func (s *Store) pend(sec *secret, token, lambdaARN string) *rotationPlan {
+	if sec.versions[token] == nil {
+		v := &version{id: token, created: s.now()}
+		sec.add(v)
+		sec.attach(v, StagePending)
 		s.prune(sec)
 	}
-	return s.plan(sec, token, lambdaARN), out, nil
+	return s.plan(sec, token, lambdaARN)
 }
 
 // rotationFunction is the function a RotateSecret call rotates with: the one
@@ -136,7 +158,7 @@ func (s *Store) rotationFunction(sec *secret, in *rotateSecretInput) (string, er
 		return "", awsjson.ClientError("InvalidRequestException",
 			"No Lambda rotation function ARN is associated with this secret.")
 	}
-	if s.opts.Invoker == nil || !s.opts.Invoker.Has(lambdaARN) {
+	if !s.invocable(lambdaARN) {
 		return "", awsjson.ClientError("AccessDeniedException",
 			"Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
 	}
@@ -163,8 +185,13 @@ func errTokenInUse(token, arn string) error {
 		"You can't use ClientRequestToken "+token+" because that value is already in use for a version of secret "+arn+".")
 }
 
-// configure stores a rotation configuration and turns rotation on. Rules
-// left out of the call keep the stored ones. The caller holds s.mu.
+func (s *Store) invocable(lambdaARN string) bool {
+	return s.opts.Invoker != nil && s.opts.Invoker.Has(lambdaARN)
+}
+
+// configure stores a rotation configuration, turns rotation on and
+// schedules the next window from now. Rules left out of the call keep the
+// stored ones. The caller holds s.mu.
 func (s *Store) configure(sec *secret, c rotationConfig) {
 	now := s.now()
 	if c.rules == nil {
@@ -172,6 +199,7 @@ func (s *Store) configure(sec *secret, c rotationConfig) {
 	}
 	c.configured, c.enabled, c.since = true, true, now
 	sec.rotation = c
+	sec.reschedule(now)
 	sec.lastChanged = now
 }
 
@@ -182,7 +210,7 @@ func (s *Store) configure(sec *secret, c rotationConfig) {
 func (s *Store) plan(sec *secret, token, lambdaARN string) *rotationPlan {
 	sec.rotationToken = newToken()
 	s.issued[sec.rotationToken] = sec.arn
-	return &rotationPlan{arn: sec.arn, name: sec.name, token: token, lambdaARN: lambdaARN, rotationToken: sec.rotationToken}
+	return &rotationPlan{key: sec.key(), arn: sec.arn, token: token, lambdaARN: lambdaARN, rotationToken: sec.rotationToken}
 }
 
 // endRotation retires the plan's RotationToken once its steps have run,
@@ -191,23 +219,25 @@ func (s *Store) plan(sec *secret, token, lambdaARN string) *rotationPlan {
 func (s *Store) endRotation(p *rotationPlan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sec, ok := s.secrets[p.name]; ok && sec.arn == p.arn && sec.rotationToken == p.rotationToken {
+	if sec, ok := s.secrets[p.key]; ok && sec.arn == p.arn && sec.rotationToken == p.rotationToken {
 		sec.rotationToken = ""
 	}
 }
 
-// finishRotation records a completed rotation. Only a rotation whose version
-// became AWSCURRENT counts; a function that returned success from every step
-// without moving the label leaves LastRotatedDate alone.
+// finishRotation records a completed rotation and schedules the next one
+// from it. Only a rotation whose version became AWSCURRENT counts; a
+// function that returned success from every step without moving the label
+// leaves LastRotatedDate alone.
 func (s *Store) finishRotation(p *rotationPlan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, ok := s.secrets[p.name]
+	sec, ok := s.secrets[p.key]
 	if !ok || sec.arn != p.arn {
 		return
 	}
 	if v := sec.versions[p.token]; v != nil && v.has(StageCurrent) {
 		sec.lastRotated = s.now()
+		sec.reschedule(sec.lastRotated)
 	}
 }
 
@@ -217,13 +247,13 @@ type cancelRotateSecretInput struct {
 
 // cancelRotateSecret turns rotation off. Like AWS it leaves an unfinished
 // AWSPENDING version in place and returns its id so the caller can clean up.
-func (s *Store) cancelRotateSecret(_ context.Context, in *cancelRotateSecretInput) (any, error) {
+func (s *Store) cancelRotateSecret(_ context.Context, c Caller, in *cancelRotateSecretInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.findLive(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "CancelRotateSecret", live: true, write: true})
 	if err != nil {
 		return nil, err
 	}

@@ -29,8 +29,8 @@ const testStep = "testSecret"
 // step and the function's error (AWS documents the test, not its error;
 // InvalidRequestException is what RotateSecret answers for a configuration
 // it cannot use). Either way the version and its label are removed.
-func (s *Store) testRotation(ctx context.Context, in *rotateSecretInput) (any, error) {
-	t, out, err := s.startTest(in)
+func (s *Store) testRotation(ctx context.Context, c Caller, in *rotateSecretInput) (any, error) {
+	t, out, err := s.startTest(c, in)
 	if err != nil {
 		return nil, err
 	}
@@ -56,10 +56,10 @@ type rotationTest struct {
 
 // startTest checks the call as RotateSecret does, stores the configuration
 // tentatively and creates the AWSPENDING copy of the current version.
-func (s *Store) startTest(in *rotateSecretInput) (*rotationTest, rotateSecretOutput, error) {
+func (s *Store) startTest(c Caller, in *rotateSecretInput) (*rotationTest, rotateSecretOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.findLive(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "RotateSecret", live: true, write: true})
 	if err != nil {
 		return nil, rotateSecretOutput{}, err
 	}
@@ -99,7 +99,7 @@ func (s *Store) startTest(in *rotateSecretInput) (*rotationTest, rotateSecretOut
 func (s *Store) endTest(t *rotationTest, passed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, ok := s.secrets[t.name]
+	sec, ok := s.secrets[t.key]
 	if !ok || sec.arn != t.arn {
 		return
 	}

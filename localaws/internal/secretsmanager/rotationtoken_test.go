@@ -45,7 +45,7 @@ func (f *tokenFunction) Invoke(ctx context.Context, _ string, ev events.SecretsM
 		}
 		return f.call(ctx, "PutSecretValue", in)
 	case "finishSecret":
-		d, err := f.store.Call(ctx, "DescribeSecret", mustJSON(map[string]any{"SecretId": ev.SecretID}))
+		d, err := f.store.Call(ctx, f.store.Home(), "DescribeSecret", mustJSON(map[string]any{"SecretId": ev.SecretID}))
 		if err != nil {
 			return err
 		}
@@ -61,7 +61,7 @@ func (f *tokenFunction) Invoke(ctx context.Context, _ string, ev events.SecretsM
 }
 
 func (f *tokenFunction) call(ctx context.Context, op string, in any) error {
-	_, err := f.store.Call(ctx, op, mustJSON(in))
+	_, err := f.store.Call(ctx, f.store.Home(), op, mustJSON(withToken(op, in)))
 	return err
 }
 

@@ -22,7 +22,7 @@ type nameARN struct {
 // already on another version moves only when RemoveFromVersionId names that
 // version; AWSCURRENT can move but never be removed outright; moving
 // AWSCURRENT moves AWSPREVIOUS to the version it left.
-func (s *Store) updateSecretVersionStage(_ context.Context, in *updateSecretVersionStageInput) (any, error) {
+func (s *Store) updateSecretVersionStage(_ context.Context, c Caller, in *updateSecretVersionStageInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
@@ -32,15 +32,15 @@ func (s *Store) updateSecretVersionStage(_ context.Context, in *updateSecretVers
 	if err := checkStages([]string{*in.VersionStage}); err != nil {
 		return nil, err
 	}
-	if err := checkToken("moveToVersionId", in.MoveToVersionId); err != nil {
+	if err := checkToken("moveToVersionId", in.MoveToVersionId, false); err != nil {
 		return nil, err
 	}
-	if err := checkToken("removeFromVersionId", in.RemoveFromVersionId); err != nil {
+	if err := checkToken("removeFromVersionId", in.RemoveFromVersionId, false); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.findLive(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "UpdateSecretVersionStage", live: true, write: true})
 	if err != nil {
 		return nil, err
 	}

@@ -8,16 +8,15 @@ package secretsmanager
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/eventlog"
 )
 
 // Staging labels with a meaning to Secrets Manager itself.
@@ -36,42 +35,69 @@ type Invoker interface {
 	Invoke(ctx context.Context, arn string, ev events.SecretsManagerSecretRotationEvent) error
 }
 
+// Caller is who sends a request and to which Region: the account and
+// principal its access key belongs to, and the Region of its SigV4
+// credential scope. Secrets live per account and Region, as on AWS.
+type Caller struct {
+	Account   string
+	Principal string
+	Region    string
+}
+
 // Options configures a Store.
 type Options struct {
+	// Region and AccountID are the home the seed fills (defaults us-east-1
+	// and 123456789012).
 	Region    string
 	AccountID string
-	// Now is the clock; time.Now when nil. Tests move it to pass recovery
-	// windows and version-retention periods.
+	// Now is the clock; time.Now when nil. Deletion windows, version
+	// retention and rotation schedules follow it.
 	Now func() time.Time
 	// Invoker runs rotation functions; RotateSecret fails without one.
 	Invoker Invoker
-	Logger  *slog.Logger
+	// Events receives the rotation events Secrets Manager sends to
+	// EventBridge; nil drops them.
+	Events func(eventlog.Event)
+	Logger *slog.Logger
 }
 
-// Store holds every secret of one account and region. It is safe for
-// concurrent use; one mutex guards all state because operations are short,
-// and it is never held while a rotation function runs (the function calls
-// back into the store).
+// Store holds every secret of every account and Region. It is safe for
+// concurrent use; one mutex guards all state because operations are short
+// (and a replica is read through its primary), and it is never held while a
+// rotation function runs (the function calls back into the store).
 type Store struct {
 	opts Options
 	ops  map[string]opFunc
+	// background counts scheduled rotations still running.
+	background sync.WaitGroup
 
 	mu      sync.Mutex
-	secrets map[string]*secret // by name
+	secrets map[key]*secret
 	// issued maps every RotationToken RotateSecret has sent to the ARN of the
 	// secret it rotated, so a token outliving its rotation, or sent for
 	// another secret, is recognised as such.
 	issued map[string]string
 }
 
-type opFunc func(ctx context.Context, body []byte) (any, error)
+// key locates a secret: names are unique per account and Region.
+type key struct{ account, region, name string }
 
-// secret is one secret and all of its versions.
+type opFunc func(ctx context.Context, c Caller, body []byte) (any, error)
+
+// secret is one secret and all of its versions. A replica is a secret in
+// another Region whose primary holds the versions, tags and policy; its own
+// fields are only its ARN, Region, key and access date.
 type secret struct {
-	name, arn   string
-	description string
-	kmsKeyID    string
-	tags        []Tag
+	name, arn       string
+	account, region string
+	description     string
+	kmsKeyID        string
+	tags            []Tag
+	// tagged is set once tags have been set or changed, so DescribeSecret
+	// answers [] rather than nothing after the last tag is removed, as AWS
+	// does.
+	tagged bool
+	policy string
 
 	created, lastChanged, lastAccessed, lastRotated time.Time
 	// deletionDate is set while the secret is scheduled for deletion.
@@ -85,6 +111,20 @@ type secret struct {
 
 	versions map[string]*version
 	lastSeq  int
+
+	// primary is set on a replica; replicas on a primary.
+	primary  *secret
+	replicas []*replicaStatus
+}
+
+func (sec *secret) key() key { return key{sec.account, sec.region, sec.name} }
+
+// src is where a secret's content lives: the primary of a replica.
+func (sec *secret) src() *secret {
+	if sec.primary != nil {
+		return sec.primary
+	}
+	return sec
 }
 
 // add stores a new version, numbering it after every earlier one.
@@ -146,6 +186,9 @@ type rotationConfig struct {
 	// since is when the configuration was stored: the next rotation of a
 	// secret never rotated is counted from it.
 	since time.Time
+	// window is the next scheduled rotation window; zero when the rules
+	// give none.
+	window window
 }
 
 // RotationRules is the rotation schedule, as the API sends it.
@@ -163,46 +206,67 @@ func New(opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{opts: opts, secrets: map[string]*secret{}, issued: map[string]string{}}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	s := &Store{opts: opts, secrets: map[key]*secret{}, issued: map[string]string{}}
 	s.ops = map[string]opFunc{
-		"CreateSecret":             handle(s.createSecret),
-		"PutSecretValue":           handle(s.putSecretValue),
-		"GetSecretValue":           handle(s.getSecretValue),
-		"BatchGetSecretValue":      handle(s.batchGetSecretValue),
-		"DescribeSecret":           handle(s.describeSecret),
-		"UpdateSecretVersionStage": handle(s.updateSecretVersionStage),
-		"ListSecretVersionIds":     handle(s.listSecretVersionIDs),
-		"ListSecrets":              handle(s.listSecrets),
-		"GetRandomPassword":        handle(s.getRandomPassword),
-		"RotateSecret":             handle(s.rotateSecret),
-		"CancelRotateSecret":       handle(s.cancelRotateSecret),
-		"DeleteSecret":             handle(s.deleteSecret),
-		"RestoreSecret":            handle(s.restoreSecret),
+		"CreateSecret":                 handle(s.createSecret),
+		"UpdateSecret":                 handle(s.updateSecret),
+		"PutSecretValue":               handle(s.putSecretValue),
+		"GetSecretValue":               handle(s.getSecretValue),
+		"BatchGetSecretValue":          handle(s.batchGetSecretValue),
+		"DescribeSecret":               handle(s.describeSecret),
+		"UpdateSecretVersionStage":     handle(s.updateSecretVersionStage),
+		"ListSecretVersionIds":         handle(s.listSecretVersionIDs),
+		"ListSecrets":                  handle(s.listSecrets),
+		"GetRandomPassword":            handle(s.getRandomPassword),
+		"RotateSecret":                 handle(s.rotateSecret),
+		"CancelRotateSecret":           handle(s.cancelRotateSecret),
+		"DeleteSecret":                 handle(s.deleteSecret),
+		"RestoreSecret":                handle(s.restoreSecret),
+		"TagResource":                  handle(s.tagResource),
+		"UntagResource":                handle(s.untagResource),
+		"PutResourcePolicy":            handle(s.putResourcePolicy),
+		"GetResourcePolicy":            handle(s.getResourcePolicy),
+		"DeleteResourcePolicy":         handle(s.deleteResourcePolicy),
+		"ValidateResourcePolicy":       handle(s.validateResourcePolicy),
+		"ReplicateSecretToRegions":     handle(s.replicateSecretToRegions),
+		"RemoveRegionsFromReplication": handle(s.removeRegionsFromReplication),
+		"StopReplicationToReplica":     handle(s.stopReplicationToReplica),
 	}
 	return s
 }
 
 // handle adapts a typed operation to the uniform opFunc shape.
-func handle[I any](fn func(ctx context.Context, in *I) (any, error)) opFunc {
-	return func(ctx context.Context, body []byte) (any, error) {
+func handle[I any](fn func(ctx context.Context, c Caller, in *I) (any, error)) opFunc {
+	return func(ctx context.Context, c Caller, body []byte) (any, error) {
 		in := new(I)
 		if err := awsjson.Decode(body, in); err != nil {
 			return nil, err
 		}
-		return fn(ctx, in)
+		return fn(ctx, c, in)
 	}
+}
+
+// Home is the caller the seed acts as: the home account's root in the home
+// Region.
+func (s *Store) Home() Caller {
+	return Caller{Account: s.opts.AccountID, Region: s.opts.Region, Principal: "arn:aws:iam::" + s.opts.AccountID + ":root"}
 }
 
 // Call runs one operation, named without the "secretsmanager." prefix, on a
 // JSON request body. It returns the value to encode as the response, or a
 // *smithy.GenericAPIError.
-func (s *Store) Call(ctx context.Context, op string, body []byte) (any, error) {
+func (s *Store) Call(ctx context.Context, c Caller, op string, body []byte) (any, error) {
 	fn, ok := s.ops[op]
 	if !ok {
-		return nil, awsjson.ClientError("UnknownOperationException",
-			"The operation secretsmanager."+op+" is not supported by localaws")
+		return nil, awsjson.Unsupported("UnknownOperationException", "the operation secretsmanager."+op)
 	}
-	return fn(ctx, body)
+	return fn(ctx, c, body)
 }
 
 // Operations lists the operations Call accepts, sorted.
@@ -219,83 +283,8 @@ func (s *Store) Operations() []string {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.secrets = map[string]*secret{}
+	s.secrets = map[key]*secret{}
 	s.issued = map[string]string{}
 }
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
-
-// arnPrefix is the ARN of a secret up to (not including) its name.
-func (s *Store) arnPrefix() string {
-	return "arn:aws:secretsmanager:" + s.opts.Region + ":" + s.opts.AccountID + ":secret:"
-}
-
-// newARN builds a secret ARN with the six random characters AWS appends so
-// that a deleted-and-recreated secret never matches an old ARN.
-func (s *Store) newARN(name string) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return s.arnPrefix() + name + "-" + string(b)
-}
-
-func errNotFound() error {
-	return awsjson.ClientError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
-}
-
-func errDeleted() error {
-	return awsjson.ClientError("InvalidRequestException",
-		"You can't perform this operation on the secret because it was marked for deletion.")
-}
-
-// find looks a secret up by name, full ARN, or partial ARN (the ARN without
-// the random suffix), as AWS allows
-// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen).
-// A secret whose recovery window has passed is removed first. The caller
-// holds s.mu.
-func (s *Store) find(id string) (*secret, error) {
-	s.purgeExpired()
-	if sec, ok := s.secrets[id]; ok {
-		return sec, nil
-	}
-	if strings.HasPrefix(id, "arn:") {
-		for _, sec := range s.secrets {
-			if sec.arn == id {
-				return sec, nil
-			}
-		}
-		if name, ok := strings.CutPrefix(id, s.arnPrefix()); ok {
-			if sec, ok := s.secrets[name]; ok {
-				return sec, nil
-			}
-		}
-	}
-	return nil, errNotFound()
-}
-
-// findLive is find for operations that refuse a secret scheduled for
-// deletion.
-func (s *Store) findLive(id string) (*secret, error) {
-	sec, err := s.find(id)
-	if err != nil {
-		return nil, err
-	}
-	if !sec.deletionDate.IsZero() {
-		return nil, errDeleted()
-	}
-	return sec, nil
-}
-
-// purgeExpired removes secrets whose recovery window has ended, which AWS
-// does in the background. The caller holds s.mu.
-func (s *Store) purgeExpired() {
-	now := s.now()
-	for name, sec := range s.secrets {
-		if !sec.deletionDate.IsZero() && !now.Before(sec.deletionDate) {
-			delete(s.secrets, name)
-		}
-	}
-}

@@ -29,11 +29,12 @@ func newTestStore() (*Store, *clock) {
 	return New(Options{Region: "us-east-1", AccountID: "123456789012", Now: clk.now}), clk
 }
 
-// call runs op with a JSON body built from in and decodes the answer.
+// call runs op with a JSON body built from in and decodes the answer. Like
+// the SDKs, it fills in a ClientRequestToken where the operation takes one.
 func call(t *testing.T, s *Store, op string, in any) (map[string]any, error) {
 	t.Helper()
-	body, _ := json.Marshal(in)
-	out, err := s.Call(context.Background(), op, body)
+	body, _ := json.Marshal(withToken(op, in))
+	out, err := s.Call(context.Background(), s.Home(), op, body)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +42,26 @@ func call(t *testing.T, s *Store, op string, in any) (map[string]any, error) {
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return m, nil
+}
+
+// withToken adds a ClientRequestToken to a map request of an operation that
+// takes one, as the SDKs' idempotency-token middleware does.
+func withToken(op string, in any) any {
+	m, ok := in.(map[string]any)
+	if !ok {
+		return in
+	}
+	switch op {
+	case "CreateSecret", "PutSecretValue", "UpdateSecret", "RotateSecret":
+		if _, has := m["ClientRequestToken"]; !has {
+			out := map[string]any{"ClientRequestToken": newToken()}
+			for k, v := range m {
+				out[k] = v
+			}
+			return out
+		}
+	}
+	return in
 }
 
 func mustCall(t *testing.T, s *Store, op string, in any) map[string]any {

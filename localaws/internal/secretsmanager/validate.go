@@ -3,6 +3,7 @@ package secretsmanager
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
@@ -19,20 +20,31 @@ const (
 	maxStageLen       = 256
 	maxStages         = 20
 	maxLambdaARNLen   = 2048
+	maxKMSKeyIDLen    = 2048
 )
 
 // validName reports whether a secret name uses only the characters AWS
-// allows: ASCII letters, digits and /_+=.@-
-func validName(name string) bool {
+// allows: ASCII letters, digits and -/_+=.@! (the list AWS's error message
+// gives; ! appears in the names of secrets other services manage, such as
+// rds!db-...). An ARN may also contain colons.
+func validName(name string, arn bool) bool {
 	for _, r := range name {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		case r == '/' || r == '_' || r == '+' || r == '=' || r == '.' || r == '@' || r == '-':
+		case r == '/' || r == '_' || r == '+' || r == '=' || r == '.' || r == '@' || r == '-' || r == '!':
+		case r == ':' && arn:
 		default:
 			return false
 		}
 	}
 	return true
+}
+
+// errBadName is what AWS answers, recorded as ValidationException, for a name
+// or SecretId with other characters, whatever the operation.
+func errBadName() error {
+	return awsjson.ClientError("ValidationException",
+		"Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
 }
 
 func checkName(name *string) error {
@@ -44,9 +56,8 @@ func checkName(name *string) error {
 		return awsjson.MinLen("name", 1)
 	case len(*name) > maxNameLen:
 		return awsjson.MaxLen("name", maxNameLen)
-	case !validName(*name):
-		return awsjson.ClientError("InvalidParameterException",
-			"Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+	case !validName(*name, false):
+		return errBadName()
 	}
 	return nil
 }
@@ -61,12 +72,26 @@ func checkSecretID(id *string) error {
 	if len(*id) > maxSecretIDLen {
 		return awsjson.MaxLen("secretId", maxSecretIDLen)
 	}
+	if !validName(*id, strings.HasPrefix(*id, "arn:")) {
+		return errBadName()
+	}
 	return nil
 }
 
-// checkToken validates an optional ClientRequestToken.
-func checkToken(member string, tok *string) error {
+// errNoToken is AWS's answer, recorded against the service, to a raw request
+// that creates a version without a ClientRequestToken. The SDKs and the CLI
+// always fill one in.
+func errNoToken(code string) error {
+	return awsjson.ClientError(code, "You must provide a ClientRequestToken value. We recommend a UUID-type value.")
+}
+
+// checkToken validates a ClientRequestToken; required says the call creates
+// a version, so a raw request must carry one.
+func checkToken(member string, tok *string, required bool) error {
 	if tok == nil {
+		if required {
+			return errNoToken("InvalidRequestException")
+		}
 		return nil
 	}
 	if len(*tok) < minTokenLen {

@@ -1,92 +1,12 @@
 package secretsmanager
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"time"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
-
-type createSecretInput struct {
-	Name               *string
-	ClientRequestToken *string
-	Description        *string
-	KmsKeyId           *string
-	SecretString       *string
-	SecretBinary       []byte
-	Tags               []Tag
-}
-
-type createSecretOutput struct {
-	ARN       string
-	Name      string
-	VersionId *string `json:",omitempty"`
-}
-
-// createSecret implements CreateSecret. A retry with the same name, token
-// and value succeeds and changes nothing, as the ClientRequestToken
-// documentation promises.
-func (s *Store) createSecret(_ context.Context, in *createSecretInput) (any, error) {
-	if err := checkName(in.Name); err != nil {
-		return nil, err
-	}
-	if err := checkToken("clientRequestToken", in.ClientRequestToken); err != nil {
-		return nil, err
-	}
-	if len(deref(in.Description)) > maxDescriptionLen {
-		return nil, awsjson.MaxLen("description", maxDescriptionLen)
-	}
-	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.purgeExpired()
-	if sec, ok := s.secrets[*in.Name]; ok {
-		if !sec.deletionDate.IsZero() {
-			return nil, awsjson.ClientError("InvalidRequestException",
-				"You can't create this secret because a secret with this name is already scheduled for deletion.")
-		}
-		if in.ClientRequestToken != nil {
-			if v, ok := sec.versions[*in.ClientRequestToken]; ok && sameValue(v, in.SecretString, in.SecretBinary) {
-				return createSecretOutput{ARN: sec.arn, Name: sec.name, VersionId: &v.id}, nil
-			}
-		}
-		return nil, awsjson.ClientError("ResourceExistsException",
-			"The operation failed because the secret "+sec.name+" already exists.")
-	}
-	now := s.now()
-	sec := &secret{
-		name:        *in.Name,
-		arn:         s.newARN(*in.Name),
-		description: deref(in.Description),
-		kmsKeyID:    deref(in.KmsKeyId),
-		tags:        in.Tags,
-		created:     now,
-		lastChanged: now,
-		versions:    map[string]*version{},
-	}
-	out := createSecretOutput{ARN: sec.arn, Name: sec.name}
-	if in.SecretString != nil || in.SecretBinary != nil {
-		id := deref(in.ClientRequestToken)
-		if id == "" {
-			id = newToken()
-		}
-		sec.add(&version{id: id, str: in.SecretString, bin: in.SecretBinary, created: now, stages: []string{StageCurrent}})
-		out.VersionId = &id
-	}
-	s.secrets[sec.name] = sec
-	return out, nil
-}
-
-func sameValue(v *version, str *string, bin []byte) bool {
-	if (v.str == nil) != (str == nil) || (v.bin == nil) != (bin == nil) {
-		return false
-	}
-	return (str == nil || *v.str == *str) && bytes.Equal(v.bin, bin)
-}
 
 type putSecretValueInput struct {
 	SecretId           *string
@@ -107,11 +27,8 @@ type putSecretValueOutput struct {
 // putSecretValue implements PutSecretValue. A version created by RotateSecret
 // has no value yet; putting a value into it with its token is how a rotation
 // function's createSecret step completes it, so that is not a conflict.
-func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any, error) {
+func (s *Store) putSecretValue(_ context.Context, c Caller, in *putSecretValueInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
-		return nil, err
-	}
-	if err := checkToken("clientRequestToken", in.ClientRequestToken); err != nil {
 		return nil, err
 	}
 	if err := checkValue(in.SecretString, in.SecretBinary); err != nil {
@@ -123,34 +40,48 @@ func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any,
 	if err := checkStages(in.VersionStages); err != nil {
 		return nil, err
 	}
+	if err := checkToken("clientRequestToken", in.ClientRequestToken, true); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sec, err := s.findLive(*in.SecretId)
+	sec, err := s.resolve(c, *in.SecretId, access{op: "PutSecretValue", live: true, write: true, value: true})
 	if err != nil {
 		return nil, err
 	}
 	if err := s.checkRotationToken(sec, in.RotationToken); err != nil {
 		return nil, err
 	}
-	id := deref(in.ClientRequestToken)
+	v, err := s.newVersion(sec, deref(in.ClientRequestToken), in.SecretString, in.SecretBinary, in.VersionStages)
+	if err != nil {
+		return nil, err
+	}
+	return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+}
+
+// newVersion puts a value into a secret under a ClientRequestToken, as
+// PutSecretValue and UpdateSecret do: the same token and value again is a
+// no-op, another value under a used token is refused, and the value-less
+// version RotateSecret created is completed. Without VersionStages the new
+// version becomes AWSCURRENT; the version that loses AWSCURRENT gets
+// AWSPREVIOUS and, as AWS does, loses AWSPENDING. The caller holds s.mu.
+func (s *Store) newVersion(sec *secret, id string, str *string, bin []byte, stages []string) (*version, error) {
 	if id == "" {
 		id = newToken()
 	}
 	now := s.now()
 	v, exists := sec.versions[id]
 	switch {
-	case exists && v.hasValue() && sameValue(v, in.SecretString, in.SecretBinary):
-		return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+	case exists && v.hasValue() && sameValue(v, str, bin):
+		return v, nil
 	case exists && v.hasValue():
-		return nil, awsjson.ClientError("ResourceExistsException",
-			"You can't use ClientRequestToken "+id+" because that value is already in use for a version of secret "+sec.arn+".")
+		return nil, errTokenInUse(id, sec.arn)
 	case exists:
-		v.str, v.bin = in.SecretString, in.SecretBinary
+		v.str, v.bin = str, bin
 	default:
-		v = &version{id: id, str: in.SecretString, bin: in.SecretBinary, created: now}
+		v = &version{id: id, str: str, bin: bin, created: now}
 		sec.add(v)
 	}
-	stages := in.VersionStages
 	if len(stages) == 0 {
 		stages = []string{StageCurrent}
 	}
@@ -158,12 +89,15 @@ func (s *Store) putSecretValue(_ context.Context, in *putSecretValueInput) (any,
 		// The first version of a secret is always AWSCURRENT.
 		stages = append(append([]string{}, stages...), StageCurrent)
 	}
+	if old := sec.holder(StageCurrent); old != nil && old != v && contains(stages, StageCurrent) && !contains(stages, StagePending) {
+		old.remove(StagePending)
+	}
 	for _, st := range stages {
 		sec.attach(v, st)
 	}
 	sec.lastChanged = now
 	s.prune(sec)
-	return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionId: v.id, VersionStages: append([]string{}, v.stages...)}, nil
+	return v, nil
 }
 
 // checkRotationToken decides whether a PutSecretValue that carries a
@@ -226,50 +160,51 @@ type Value struct {
 	CreatedDate   awsjson.Time
 }
 
-func (s *Store) getSecretValue(_ context.Context, in *getSecretValueInput) (any, error) {
+func (s *Store) getSecretValue(_ context.Context, c Caller, in *getSecretValueInput) (any, error) {
 	if err := checkSecretID(in.SecretId); err != nil {
 		return nil, err
 	}
-	if err := checkToken("versionId", in.VersionId); err != nil {
+	if err := checkToken("versionId", in.VersionId, false); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.value(*in.SecretId, deref(in.VersionId), deref(in.VersionStage))
+	return s.value(c, *in.SecretId, deref(in.VersionId), deref(in.VersionStage))
 }
 
 // GetValue answers what GetSecretValue would, for in-process readers such as
 // SSM's /aws/reference/secretsmanager/ bridge.
-func (s *Store) GetValue(_ context.Context, secretID, versionID, versionStage string) (Value, error) {
+func (s *Store) GetValue(_ context.Context, c Caller, secretID, versionID, versionStage string) (Value, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.value(secretID, versionID, versionStage)
+	return s.value(c, secretID, versionID, versionStage)
 }
 
 // value resolves a version selector: a VersionId, a VersionStage, both (they
 // must agree), or neither (AWSCURRENT). The caller holds s.mu.
-func (s *Store) value(secretID, versionID, stage string) (Value, error) {
-	sec, err := s.findLive(secretID)
+func (s *Store) value(c Caller, secretID, versionID, stage string) (Value, error) {
+	sec, err := s.resolve(c, secretID, access{op: "GetSecretValue", live: true, value: true})
 	if err != nil {
 		return Value{}, err
 	}
+	src := sec.src()
 	var v *version
 	switch {
 	case versionID != "":
-		v = sec.versions[versionID]
+		v = src.versions[versionID]
 		if v == nil {
 			return Value{}, awsjson.ClientError("ResourceNotFoundException",
 				"Secrets Manager can't find the specified secret value for VersionId: "+versionID)
 		}
 		if stage != "" && !v.has(stage) {
-			return Value{}, awsjson.ClientError("ResourceNotFoundException",
+			return Value{}, awsjson.ClientError("InvalidRequestException",
 				"You provided a VersionStage that is not associated to the provided VersionId.")
 		}
 	default:
 		if stage == "" {
 			stage = StageCurrent
 		}
-		v = sec.holder(stage)
+		v = src.holder(stage)
 	}
 	if v == nil || !v.hasValue() {
 		what := "staging label: " + stage
