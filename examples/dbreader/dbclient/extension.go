@@ -1,4 +1,4 @@
-package main
+package dbclient
 
 import (
 	"context"
@@ -8,52 +8,85 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
+	"strconv"
 	"time"
 )
 
 // The extension's contract: a local port and a token header equal to the
 // function's session token.
 const (
-	portEnv     = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
-	defaultPort = "2773"
-	tokenHeader = "X-Aws-Parameters-Secrets-Token"
+	// EnvPort names the extension's port variable, the AWS extension's own.
+	EnvPort = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
+	// DefaultPort is the port when EnvPort is unset.
+	DefaultPort = 2773
+	// TokenHeader carries the function's AWS_SESSION_TOKEN on every request.
+	TokenHeader = "X-Aws-Parameters-Secrets-Token"
 )
 
-// client reads through the extension. It is what any function would write
-// against the AWS extension: plain HTTP GETs on localhost.
-type client struct {
+// readTimeout bounds one read through the extension. It is longer than the
+// upstream timeout a function sets for the extension
+// (SECRETS_MANAGER_TIMEOUT_MILLIS), so that the extension, not this client,
+// decides when Secrets Manager has taken too long — and can then answer a plain
+// read from its expired entry.
+const readTimeout = 10 * time.Second
+
+// Extension reads through the extension on localhost. It is what any function
+// would write against the AWS Parameters and Secrets Lambda Extension: plain
+// HTTP GETs on 127.0.0.1 with the token header. It is safe for concurrent use.
+type Extension struct {
 	base  string
 	token string
 	http  *http.Client
 }
 
-func newClientFromEnv() (*client, error) {
-	port := os.Getenv(portEnv)
-	if port == "" {
-		port = defaultPort
+// NewExtension returns a client for the extension listening on port, which
+// takes token (the function's AWS_SESSION_TOKEN).
+func NewExtension(port int, token string) *Extension {
+	return &Extension{base: "http://127.0.0.1:" + strconv.Itoa(port), token: token, http: &http.Client{Timeout: readTimeout}}
+}
+
+// ExtensionFromEnv is NewExtension with the port from EnvPort (DefaultPort
+// when unset) and the token from AWS_SESSION_TOKEN, as Lambda sets them.
+func ExtensionFromEnv(getenv func(string) string) (*Extension, error) {
+	port := DefaultPort
+	if v := getenv(EnvPort); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("%s=%q is not a TCP port", EnvPort, v)
+		}
+		port = p
 	}
-	token := os.Getenv("AWS_SESSION_TOKEN")
+	token := getenv("AWS_SESSION_TOKEN")
 	if token == "" {
 		return nil, errors.New("AWS_SESSION_TOKEN is not set")
 	}
-	return &client{base: "http://127.0.0.1:" + port, token: token, http: &http.Client{Timeout: 10 * time.Second}}, nil
+	return NewExtension(port, token), nil
 }
 
-// dbSecret is the database secret JSON of AWS's rotation templates.
-type dbSecret struct {
-	Engine   string          `json:"engine"`
-	Host     string          `json:"host"`
-	Port     json.RawMessage `json:"port"`
-	Username string          `json:"username"`
-	Password string          `json:"password"`
-	DBName   string          `json:"dbname"`
-	SSL      json.RawMessage `json:"ssl"` // true, false, or absent: see login
-
-	versionID string
+// ExtensionError is an answer other than 200 from the extension: its status and
+// the error document it carried ({"__type", "message"}).
+type ExtensionError struct {
+	Status  int
+	Type    string
+	Message string
 }
 
-func (c *client) secret(ctx context.Context, id string, refresh bool) (dbSecret, error) {
+func (e *ExtensionError) Error() string {
+	return fmt.Sprintf("extension answered %d %s: %s", e.Status, e.Type, e.Message)
+}
+
+// Temporary reports an answer worth trying again: Secrets Manager throttled
+// (429), failed (5xx), was unreachable (502) or too slow (504). A 4xx other
+// than 429 (no such secret, access denied, a bad request) will not change.
+func (e *ExtensionError) Temporary() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// Secret reads secret id's AWSCURRENT value as a database secret. With
+// refresh it asks for refreshNow=true: the extension skips its cache, asks
+// Secrets Manager and answers what Secrets Manager answers, an error
+// included (never an older cached value).
+func (e *Extension) Secret(ctx context.Context, id string, refresh bool) (Secret, error) {
 	q := url.Values{"secretId": {id}}
 	if refresh {
 		q.Set("refreshNow", "true")
@@ -62,40 +95,40 @@ func (c *client) secret(ctx context.Context, id string, refresh bool) (dbSecret,
 		SecretString *string
 		VersionId    string
 	}
-	if err := c.get(ctx, "/secretsmanager/get?"+q.Encode(), &out); err != nil {
-		return dbSecret{}, fmt.Errorf("read secret %s: %w", id, err)
+	if err := e.get(ctx, "/secretsmanager/get?"+q.Encode(), &out); err != nil {
+		return Secret{}, fmt.Errorf("read secret %s: %w", id, err)
 	}
 	if out.SecretString == nil {
-		return dbSecret{}, fmt.Errorf("read secret %s: no SecretString", id)
+		return Secret{}, fmt.Errorf("read secret %s: no SecretString", id)
 	}
-	var s dbSecret
-	if err := json.Unmarshal([]byte(*out.SecretString), &s); err != nil {
-		// The JSON holds a password: say what failed, not what it held.
-		return dbSecret{}, fmt.Errorf("read secret %s: SecretString is not a JSON object", id)
+	s, err := ParseSecret(*out.SecretString)
+	if err != nil {
+		return Secret{}, fmt.Errorf("read secret %s: %w", id, err)
 	}
-	s.versionID = out.VersionId
+	s.VersionID = out.VersionId
 	return s, nil
 }
 
-func (c *client) parameter(ctx context.Context, name string, refresh bool) (string, error) {
+// Parameter reads a parameter's value, decrypted; refresh as for Secret.
+func (e *Extension) Parameter(ctx context.Context, name string, refresh bool) (string, error) {
 	q := url.Values{"name": {name}, "withDecryption": {"true"}}
 	if refresh {
 		q.Set("refreshNow", "true")
 	}
 	var out struct{ Parameter struct{ Value string } }
-	if err := c.get(ctx, "/systemsmanager/parameters/get?"+q.Encode(), &out); err != nil {
+	if err := e.get(ctx, "/systemsmanager/parameters/get?"+q.Encode(), &out); err != nil {
 		return "", fmt.Errorf("read parameter %s: %w", name, err)
 	}
 	return out.Parameter.Value, nil
 }
 
-func (c *client) get(ctx context.Context, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+func (e *Extension) get(ctx context.Context, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+path, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set(tokenHeader, c.token)
-	resp, err := c.http.Do(req)
+	req.Header.Set(TokenHeader, e.token)
+	resp, err := e.http.Do(req)
 	if err != nil {
 		return err
 	}
@@ -105,12 +138,15 @@ func (c *client) get(ctx context.Context, path string, out any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
+		e := &ExtensionError{Status: resp.StatusCode}
+		var doc struct {
 			Type    string `json:"__type"`
 			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(body, &e)
-		return fmt.Errorf("extension answered %d %s: %s", resp.StatusCode, e.Type, e.Message)
+		if json.Unmarshal(body, &doc) == nil {
+			e.Type, e.Message = doc.Type, doc.Message
+		}
+		return e
 	}
 	return json.Unmarshal(body, out)
 }

@@ -1,17 +1,15 @@
-package main
+package dbclient
 
 import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -21,40 +19,64 @@ import (
 	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 )
 
-// loginTimeout bounds each login attempt, so an unreachable database fails the invoke
-// instead of using up its time.
+// loginTimeout bounds each login attempt, so an unreachable database fails the
+// attempt instead of using up the invoke's time.
 const loginTimeout = 5 * time.Second
 
-// session is what a login shows: the server's version and whether the session is
-// encrypted, as the server sees it.
-type session struct {
-	serverVersion string
-	tls           bool
+// Session is one logged-in database connection. It is not safe for concurrent
+// use, as a database connection is not.
+type Session struct {
+	// Engine, Host, Username and VersionID say which credential it logged in
+	// with (never the password).
+	Engine, Host, Username, VersionID string
+	// ServerVersion is what the server reports; TLS whether the session is
+	// encrypted, as the server sees it.
+	ServerVersion string
+	TLS           bool
+
+	pg *pgx.Conn
+	my *mysqlConn
 }
 
-// login proves the credentials by logging in and asking the server's version.
+// mysqlConn is one MySQL connection and the pool it was taken from. A *sql.Conn,
+// not the pool: a pool would reconnect behind the caller's back, with whatever
+// password it was opened with.
+type mysqlConn struct {
+	db   *sql.DB
+	conn *sql.Conn
+}
+
+// Open logs in with s and asks the server its version and whether the session
+// is encrypted.
 //
-// TLS follows the secret's "ssl" key exactly as the rotators read it (rotators/dbtls):
-// absent, try verified TLS and fall back to plain text, with a warning in log; true,
-// verified TLS or nothing; false, plain text. Certificates are verified against roots
-// (the system roots plus DB_CA_BUNDLE) and the secret's host name.
-func login(ctx context.Context, s dbSecret, roots *x509.CertPool, log *slog.Logger) (session, error) {
-	port, err := s.port()
+// TLS follows the secret's "ssl" key exactly as the rotators read it
+// (rotators/dbtls): absent, try verified TLS and fall back to plain text, with
+// a warning in log; true, verified TLS or nothing; false, plain text.
+// Certificates are verified against roots (nil: the system roots; see
+// dbtls.RootsFromEnv for DB_CA_BUNDLE) and the secret's host name. Errors name
+// the user, never the password.
+func Open(ctx context.Context, s Secret, roots *x509.CertPool, log *slog.Logger) (*Session, error) {
+	port, err := s.PortNumber()
 	if err != nil {
-		return session{}, err
+		return nil, err
 	}
 	target := dbtls.Target{Host: s.Host, Port: port, Mode: dbtls.ParseMode(s.SSL), Roots: roots, Log: log}
+	sess := &Session{Engine: s.Engine, Host: s.Host, Username: s.Username, VersionID: s.VersionID}
 	switch s.Engine {
 	case "postgres", "aurora-postgresql":
-		return loginPostgres(ctx, s, target)
+		err = sess.openPostgres(ctx, s, target)
 	case "mysql", "aurora-mysql", "mariadb":
-		return loginMySQL(ctx, s, target)
+		err = sess.openMySQL(ctx, s, target)
 	default:
-		return session{}, fmt.Errorf("unsupported engine %q", s.Engine)
+		err = fmt.Errorf("unsupported engine %q", s.Engine)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("log in as %s: %w", s.Username, err)
+	}
+	return sess, nil
 }
 
-func loginPostgres(ctx context.Context, s dbSecret, target dbtls.Target) (session, error) {
+func (sess *Session) openPostgres(ctx context.Context, s Secret, target dbtls.Target) error {
 	// A wrong password is wrong over plain text too: do not send it again unencrypted.
 	target.Refused = func(err error) bool {
 		var pgErr *pgconn.PgError
@@ -76,22 +98,25 @@ func loginPostgres(ctx context.Context, s dbSecret, target dbtls.Target) (sessio
 		return pgx.ConnectConfig(ctx, cfg)
 	})
 	if err != nil {
-		return session{}, err
+		return err
 	}
-	defer conn.Close(context.Background())
-	var out session
 	err = conn.QueryRow(ctx, "SELECT current_setting('server_version'), ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").
-		Scan(&out.serverVersion, &out.tls)
-	return out, err
+		Scan(&sess.ServerVersion, &sess.TLS)
+	if err != nil {
+		conn.Close(context.Background())
+		return err
+	}
+	sess.pg = conn
+	return nil
 }
 
-func loginMySQL(ctx context.Context, s dbSecret, target dbtls.Target) (session, error) {
+func (sess *Session) openMySQL(ctx context.Context, s Secret, target dbtls.Target) error {
 	// An error the server sent (access denied) would come back over plain text too.
 	target.Refused = func(err error) bool {
 		var myErr *mysql.MySQLError
 		return errors.As(err, &myErr)
 	}
-	db, err := dbtls.Connect(ctx, target, func(ctx context.Context, tc *tls.Config) (*sql.DB, error) {
+	c, err := dbtls.Connect(ctx, target, func(ctx context.Context, tc *tls.Config) (*mysqlConn, error) {
 		cfg := mysql.NewConfig()
 		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(target.Host, strconv.Itoa(target.Port))
 		cfg.User, cfg.Passwd, cfg.DBName = s.Username, s.Password, s.DBName
@@ -102,40 +127,55 @@ func loginMySQL(ctx context.Context, s dbSecret, target dbtls.Target) (session, 
 			return nil, err
 		}
 		db := sql.OpenDB(connector)
-		db.SetMaxOpenConns(1) // one session, so the TLS status below is this login's
-		if err := db.PingContext(ctx); err != nil {
+		conn, err := db.Conn(ctx)
+		if err != nil {
 			db.Close()
 			return nil, err
 		}
-		return db, nil
+		return &mysqlConn{db: db, conn: conn}, nil
 	})
 	if err != nil {
-		return session{}, err
+		return err
 	}
-	defer db.Close()
-	var out session
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&out.serverVersion); err != nil {
-		return session{}, err
+	sess.my = c
+	if err := c.conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&sess.ServerVersion); err != nil {
+		sess.Close()
+		return err
 	}
 	var name, cipher string
-	err = db.QueryRowContext(ctx, "SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher)
-	out.tls = cipher != ""
-	return out, err
+	if err := c.conn.QueryRowContext(ctx, "SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher); err != nil {
+		sess.Close()
+		return err
+	}
+	sess.TLS = cipher != ""
+	return nil
 }
 
-// port reads "port" as a number or a string, with the engine's default.
-func (s dbSecret) port() (int, error) {
-	raw := strings.Trim(string(s.Port), `"`)
-	if raw == "" || raw == "null" {
-		if strings.Contains(s.Engine, "postgres") {
-			return 5432, nil
-		}
-		return 3306, nil
+// Ping runs a trivial query on the session: a round trip through the server,
+// which fails once the server has dropped the connection.
+func (sess *Session) Ping(ctx context.Context) error {
+	var one int
+	var err error
+	if sess.pg != nil {
+		err = sess.pg.QueryRow(ctx, "SELECT 1").Scan(&one)
+	} else {
+		err = sess.my.conn.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 	}
-	var n json.Number = json.Number(raw)
-	p, err := n.Int64()
-	if err != nil || p < 1 || p > 65535 {
-		return 0, fmt.Errorf("port %q is not a TCP port", raw)
+	if err != nil {
+		return fmt.Errorf("query as %s: %w", sess.Username, err)
 	}
-	return int(p), nil
+	return nil
+}
+
+// Close ends the session.
+func (sess *Session) Close() error {
+	if sess.pg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
+		defer cancel()
+		return sess.pg.Close(ctx)
+	}
+	if sess.my != nil {
+		return errors.Join(sess.my.conn.Close(), sess.my.db.Close())
+	}
+	return nil
 }
