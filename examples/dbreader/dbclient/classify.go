@@ -89,6 +89,30 @@ func IsTransient(err error) bool {
 		return true
 	case errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone):
 		return true
+	case innermost(err).Error() == "bad connection":
+		// go-sql-driver/mysql's unexported errBadConnNoWrite: the connection
+		// broke before anything was sent, which it does not always turn into
+		// driver.ErrBadConn.
+		return true
 	}
 	return false
+}
+
+// innermost unwraps err as far as it goes (down the first branch of a join).
+func innermost(err error) error {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[0]
+			}
+		}
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

@@ -3,6 +3,7 @@ package dbclient
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -47,6 +48,12 @@ func TestClassify(t *testing.T) {
 			return &ExtensionError{Status: 400, Type: "ResourceNotFoundException"}
 		}, want{}},
 		{"an attempt's own timeout", func(*testing.T) error { return fmt.Errorf("log in: %w", context.DeadlineExceeded) }, want{transient: true}},
+		// What go-sql-driver/mysql returns for a connection that broke before
+		// anything was sent, in its own unexported error (seen when MariaDB
+		// restarts under a query): not a driver.ErrBadConn, but safe to retry.
+		{"mysql: bad connection", func(*testing.T) error {
+			return fmt.Errorf("log in as app: %w", errors.New("bad connection"))
+		}, want{transient: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -122,6 +123,7 @@ func (sess *Session) openMySQL(ctx context.Context, s Secret, target dbtls.Targe
 		cfg.User, cfg.Passwd, cfg.DBName = s.Username, s.Password, s.DBName
 		cfg.TLS = tc
 		cfg.Timeout = loginTimeout
+		cfg.Logger = driverLog{target.Log}
 		connector, err := mysql.NewConnector(cfg)
 		if err != nil {
 			return nil, err
@@ -149,6 +151,18 @@ func (sess *Session) openMySQL(ctx context.Context, s Secret, target dbtls.Targe
 	}
 	sess.TLS = cipher != ""
 	return nil
+}
+
+// driverLog sends go-sql-driver/mysql's own messages (a broken pipe, say) to
+// the function's logger instead of the driver's default, stderr.
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Print(v ...any) {
+	log := d.log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("mysql driver: " + strings.TrimSpace(fmt.Sprint(v...)))
 }
 
 // Ping runs a trivial query on the session: a round trip through the server,

@@ -265,6 +265,27 @@ func TestDoRetriesADroppedSession(t *testing.T) {
 	}
 }
 
+// TestDefaultRetryWaits: each wait is its doubling step less at most a
+// quarter, and the whole default recovery waits between 11 s and 15 s.
+func TestDefaultRetryWaits(t *testing.T) {
+	r := DefaultRetry()
+	for range 100 {
+		var total time.Duration
+		step := r.Backoff
+		for try := 1; try < r.Attempts; try++ {
+			w := r.wait(try)
+			if w > step || w < step*3/4 {
+				t.Fatalf("wait after try %d: %s, want between %s and %s", try, w, step*3/4, step)
+			}
+			total += w
+			step = min(2*step, r.MaxBackoff)
+		}
+		if total < 11*time.Second || total > 15*time.Second+100*time.Millisecond {
+			t.Fatalf("the default recovery waits %s in all, want 11 s to 15 s", total)
+		}
+	}
+}
+
 func assertNoPassword(t *testing.T, text string, passwords ...string) {
 	t.Helper()
 	for _, p := range passwords {
