@@ -106,8 +106,42 @@ func (s *schedTrace) after(ctx context.Context, t time.Time) (dump, error) {
 
 // extensionState is the extension's memory and goroutines at one moment.
 type extensionState struct {
-	RSSBytes   int64 `json:"rssBytes"`
-	Goroutines int   `json:"goroutines"`
+	// AtSeconds is the time into the rotations (samples only).
+	AtSeconds  float64 `json:"atSeconds,omitempty"`
+	RSSBytes   int64   `json:"rssBytes"`
+	Goroutines int     `json:"goroutines"`
+}
+
+// extensionSampleEvery is how often the harness notes the extension's memory
+// and goroutines while the run goes on, requests in flight and all.
+const extensionSampleEvery = 10 * time.Second
+
+// latest is the last complete dump's goroutine count.
+func (s *schedTrace) latest() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.done) == 0 {
+		return 0
+	}
+	return s.done[len(s.done)-1].goroutines
+}
+
+// sampleExtension notes the extension's state every extensionSampleEvery
+// until stop is closed.
+func (h *harness) sampleExtension(stop <-chan struct{}) []extensionState {
+	var out []extensionState
+	for {
+		select {
+		case <-stop:
+			return out
+		case <-time.After(extensionSampleEvery):
+		}
+		rss, err := rssOf(h.ext.PID())
+		if err != nil {
+			continue
+		}
+		out = append(out, extensionState{AtSeconds: time.Since(h.start).Seconds(), RSSBytes: rss, Goroutines: h.sched.latest()})
+	}
 }
 
 // snapshot pauses the application's reads, so that no request is in flight,

@@ -97,10 +97,12 @@ type KindFigs struct {
 }
 
 // ExtensionFigs are the extension process at the start and the end (both with
-// no request in flight), and its metrics line.
+// no request in flight), every ten seconds in between (requests in flight),
+// and its metrics line.
 type ExtensionFigs struct {
 	Start   extensionState     `json:"start"`
 	End     extensionState     `json:"end"`
+	Samples []extensionState   `json:"samples"`
 	Metrics map[string]float64 `json:"metrics"`
 }
 
@@ -110,7 +112,7 @@ type ExtensionFigs struct {
 const goroutineNoise = 16
 
 // report assembles the figures, then scans every output for the passwords.
-func (h *harness) report(elapsed time.Duration, start, end extensionState, passwords []string) (*Report, error) {
+func (h *harness) report(elapsed time.Duration, ext ExtensionFigs, passwords []string) (*Report, error) {
 	rep := &Report{
 		StartedAt: h.start.UTC().Format(time.RFC3339),
 		Seconds:   elapsed.Seconds(),
@@ -119,7 +121,7 @@ func (h *harness) report(elapsed time.Duration, start, end extensionState, passw
 			WorkersPerSecret: h.cfg.Workers, PaceMs: ms(h.cfg.Pace), LongLivedPerSecret: 1,
 			ExtensionTimeoutMillis: int(extensionTimeout.Milliseconds()), RetryAttempts: dbclient.DefaultRetry().Attempts,
 		},
-		Extension: ExtensionFigs{Start: start, End: end},
+		Extension: ext,
 		Leaks:     []string{},
 		Problems:  []string{},
 	}

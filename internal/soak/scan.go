@@ -37,11 +37,15 @@ func (h *harness) outputs(rep *Report) map[string]string {
 	return out
 }
 
-// scan names each output that holds one of the passwords, never the
-// password.
+// scan names each output of the run that holds one of the passwords.
 func (h *harness) scan(rep *Report, passwords []string) []string {
+	return leaks(h.outputs(rep), passwords)
+}
+
+// leaks names each output that holds one of the passwords, never the password.
+func leaks(outputs map[string]string, passwords []string) []string {
 	leaks := []string{}
-	for name, text := range h.outputs(rep) {
+	for name, text := range outputs {
 		for _, p := range passwords {
 			if strings.Contains(text, p) {
 				leaks = append(leaks, name)

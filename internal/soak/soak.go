@@ -131,11 +131,17 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 	h.start = time.Now()
 	h.mu.Unlock()
 	h.progressf("traffic running; rotations start (extension: %d goroutines, %.1f MB)", startState.Goroutines, mb(startState.RSSBytes))
+	stopSampling := make(chan struct{})
+	sampled := make(chan []extensionState, 1)
+	go func() { sampled <- h.sampleExtension(stopSampling) }()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, rs := range h.rotators {
 		g.Go(func() error { return h.runRotator(gctx, rs) })
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	close(stopSampling)
+	samples := <-sampled
+	if err != nil {
 		return nil, err
 	}
 	elapsed := time.Since(h.start)
@@ -151,7 +157,7 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 	if err := h.stopAll(); err != nil {
 		return nil, err
 	}
-	return h.report(elapsed, startState, endState, passwords)
+	return h.report(elapsed, ExtensionFigs{Start: startState, End: endState, Samples: samples}, passwords)
 }
 
 // restarts reads how many restarts of engine's database have begun and have

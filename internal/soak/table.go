@@ -45,8 +45,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	b.WriteString("\n")
 
 	e := r.Extension
-	fmt.Fprintf(&b, "extension: RSS %.1f MB at the start, %.1f MB at the end; goroutines %d, then %d\n",
+	fmt.Fprintf(&b, "extension, no request in flight: RSS %.1f MB at the start, %.1f MB at the end; goroutines %d, then %d\n",
 		mb(e.Start.RSSBytes), mb(e.End.RSSBytes), e.Start.Goroutines, e.End.Goroutines)
+	if len(e.Samples) > 0 {
+		var rss []string
+		most := 0
+		for _, s := range e.Samples {
+			rss = append(rss, fmt.Sprintf("%.1f", mb(s.RSSBytes)))
+			most = max(most, s.Goroutines)
+		}
+		fmt.Fprintf(&b, "extension, every %.0f s under load: RSS MB %s; goroutines at most %d\n",
+			extensionSampleEvery.Seconds(), strings.Join(rss, " "), most)
+	}
 	if e.Metrics != nil {
 		fmt.Fprintf(&b, "extension metrics: %.0f cache hits, %.0f misses, %.0f stale served, %.0f upstream calls, %.0f errors\n",
 			e.Metrics["CacheHits"], e.Metrics["CacheMisses"], e.Metrics["CacheStaleServed"], e.Metrics["UpstreamCalls"], e.Metrics["Errors"])
