@@ -237,8 +237,8 @@ func (h *harness) rotate(ctx context.Context, rs *rotatorState, f *faultRun) (in
 	return calls, w, nil
 }
 
-// newToken is a ClientRequestToken: 32 random characters, as the SDK's UUIDs
-// are 36.
+// newToken is a ClientRequestToken (32 to 64 characters): 26 random ones, and
+// a suffix that says in any log where the version came from.
 func newToken() string { return rand.Text()[:26] + "-soak-token" }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
