@@ -122,6 +122,17 @@ bench: deps
 	extension/bench/run.sh
 	$(GO) test -run='^$$' -bench=Rotation -benchmem -benchtime=20x ./rotators/...
 
+# soak: zero downtime, proven (internal/soak). The four rotators rotate back
+# to back for SOAK_SECONDS under application traffic while every fault is
+# injected on every rotator (database restart, cut network path, killed
+# rotator, Secrets Manager throttling and 5xx, a hung upstream). Prints a
+# table, writes dist/soak.json, fails if the promise broke. Not part of test,
+# which runs the short version (go test ./internal/soak).
+SOAK_SECONDS ?= 180
+.PHONY: soak
+soak: deps
+	$(GO) run ./internal/soak/cmd/soak -duration $(SOAK_SECONDS)s -json $(DIST)/soak.json -logs $(DIST)/soak-logs
+
 # ---------------------------------------------------------------------------
 # Packaging: the layer zip and the function zips for ARCH (x86_64 or arm64),
 # byte-identical on every run of the same commit.

@@ -12,6 +12,15 @@
 // do (rotators/dbtls): absent, try TLS and fall back to plain text with a
 // warning; true, verified TLS or nothing; false, plain text.
 //
+// The login is the recovery pattern a function should copy
+// (dbclient.Connector): when the database refuses the password — the cached
+// value is one a rotation has replaced, or a single-user rotation has changed
+// the password a moment before AWSCURRENT names it — back off briefly, read
+// the secret again with refreshNow=true and try again, a bounded number of
+// times (dbclient.DefaultRetry); a database restarting or Secrets Manager
+// throttling is waited out the same way. The soak harness (internal/soak)
+// runs exactly this code under rotations and faults.
+//
 // Environment: SECRET_ID (the database secret), PARAMETER_NAME (a plain
 // parameter to read alongside), DB_CA_BUNDLE (a PEM file of CA certificates
 // trusted on top of the system roots: for RDS, its CA bundle), and the
@@ -20,14 +29,13 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/paramsecrets/paramsecrets/examples/dbreader/dbclient"
 	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 )
 
@@ -50,11 +58,14 @@ type Result struct {
 	ServerVersion   string `json:"serverVersion,omitempty"`
 	TLS             bool   `json:"tls"` // the database session is encrypted
 	InitRead        bool   `json:"initRead"`
+	// Retries is how many times the login was tried again (after a refused
+	// password, or a database or Secrets Manager that failed for a moment).
+	Retries int `json:"retries"`
 }
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	c, err := newClientFromEnv()
+	ext, err := dbclient.ExtensionFromEnv(os.Getenv)
 	if err != nil {
 		logger.Error("configuration", "error", err)
 		os.Exit(1)
@@ -64,15 +75,19 @@ func main() {
 		logger.Error("configuration", "error", err)
 		os.Exit(1)
 	}
-	h := &handler{client: c, secretID: os.Getenv("SECRET_ID"), parameter: os.Getenv("PARAMETER_NAME"), roots: roots, log: logger}
-	if h.secretID == "" {
+	h := &handler{
+		db:        &dbclient.Connector{Extension: ext, SecretID: os.Getenv("SECRET_ID"), Roots: roots, Log: logger},
+		parameter: os.Getenv("PARAMETER_NAME"),
+		log:       logger,
+	}
+	if h.db.SecretID == "" {
 		logger.Error("configuration", "error", errors.New("SECRET_ID is not set"))
 		os.Exit(1)
 	}
 	// Read during init: the extension is already serving (it binds its port
 	// before it registers, and Lambda starts the runtime only once every
 	// extension has registered); a read racing its prefetch joins that call.
-	if _, err := c.secret(context.Background(), h.secretID, false); err != nil {
+	if _, err := ext.Secret(context.Background(), h.db.SecretID, false); err != nil {
 		logger.Warn("init read failed", "error", err)
 	} else {
 		h.initRead = true
@@ -81,33 +96,39 @@ func main() {
 }
 
 type handler struct {
-	client    *client
-	secretID  string
+	db        *dbclient.Connector
 	parameter string
 	initRead  bool
-	roots     *x509.CertPool // nil: the system roots
 	log       *slog.Logger
 }
 
 func (h *handler) handle(ctx context.Context, ev Event) (Result, error) {
-	s, err := h.client.secret(ctx, h.secretID, ev.Refresh)
-	if err != nil {
-		return Result{}, err
+	res := Result{InitRead: h.initRead}
+	ext := h.db.Extension
+	if ev.Refresh || ev.SkipLogin {
+		s, err := ext.Secret(ctx, h.db.SecretID, ev.Refresh)
+		if err != nil {
+			return Result{}, err
+		}
+		res.SecretVersionID, res.Engine, res.Host, res.Username = s.VersionID, s.Engine, s.Host, s.Username
 	}
-	res := Result{SecretVersionID: s.versionID, Engine: s.Engine, Host: s.Host, Username: s.Username, InitRead: h.initRead}
 	if h.parameter != "" {
-		v, err := h.client.parameter(ctx, h.parameter, ev.Refresh)
+		v, err := ext.Parameter(ctx, h.parameter, ev.Refresh)
 		if err != nil {
 			return Result{}, err
 		}
 		res.Parameter = v
 	}
 	if !ev.SkipLogin {
-		db, err := login(ctx, s, h.roots, h.log)
+		// The recovery pattern (dbclient.Connector): a refused password is read
+		// again with refreshNow=true and tried again, a bounded number of times.
+		sess, rec, err := h.db.Open(ctx)
 		if err != nil {
-			return Result{}, fmt.Errorf("log in as %s: %w", s.Username, err)
+			return Result{}, err
 		}
-		res.LoggedIn, res.ServerVersion, res.TLS = true, db.serverVersion, db.tls
+		defer sess.Close()
+		res.SecretVersionID, res.Engine, res.Host, res.Username = sess.VersionID, sess.Engine, sess.Host, sess.Username
+		res.LoggedIn, res.ServerVersion, res.TLS, res.Retries = true, sess.ServerVersion, sess.TLS, rec.Attempts-1
 	}
 	h.log.Info("read", "secretVersionId", res.SecretVersionID, "username", res.Username, "loggedIn", res.LoggedIn)
 	return res, nil

@@ -94,7 +94,7 @@ func (w *world) rotate(ctx context.Context, t *transcript, r sandbox.Rotator) (e
 	if err := reader.Close(); err != nil {
 		return fmt.Errorf("stop dbreader: %w", err)
 	}
-	m, err := metricsLine(reader.Logs())
+	m, err := sandbox.Metrics(reader.Logs())
 	if err != nil {
 		return err
 	}
@@ -179,29 +179,6 @@ func closeFunction(name string, fn *lambdatest.Function, err error) error {
 		return errors.Join(err, fmt.Errorf("stop %s: %w", name, closeErr))
 	}
 	return err
-}
-
-// metricsLine finds the Embedded Metric Format document the extension
-// prints at SHUTDOWN and returns its numeric values.
-func metricsLine(logs string) (map[string]float64, error) {
-	for _, line := range strings.Split(logs, "\n") {
-		i := strings.Index(line, `{"_aws"`)
-		if i < 0 {
-			continue
-		}
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(line[i:]), &doc); err != nil {
-			return nil, fmt.Errorf("extension metrics line: %w", err)
-		}
-		m := map[string]float64{}
-		for k, v := range doc {
-			if f, ok := v.(float64); ok {
-				m[k] = f
-			}
-		}
-		return m, nil
-	}
-	return nil, errors.New("the extension printed no metrics (EMF) line at SHUTDOWN")
 }
 
 // product names the database a reader logged in to.

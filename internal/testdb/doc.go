@@ -75,6 +75,10 @@
 //
 // The context passed to StartPostgres and StartMariaDB bounds start-up
 // only; a server runs until Close (or until the test process dies).
+// Restart stops a server as an operator's restart does and starts it again
+// on the same port with the same data: open sessions are dropped, users,
+// passwords and data survive (the soak harness restarts a database in the
+// middle of a rotation with it).
 //
 // Passwords handed to CreateUser reach the server as a SCRAM verifier
 // (PostgreSQL) or a mysql_native_password hash (MariaDB), so the statement

@@ -42,6 +42,8 @@ type MariaDB struct {
 	socket     string
 	generalLog string // path, "" when the general log is off
 	certs      *certFiles
+	command    func() *exec.Cmd // the mariadbd command line for Port, built at start
+	secured    bool             // root has its password (secure ran)
 
 	mu       sync.Mutex // guards the fields below, so Log may race with Close
 	root     string
@@ -107,24 +109,23 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		m.generalLog = filepath.Join(root, "general.log")
 	}
 
+	m.command = func() *exec.Cmd {
+		cmd := exec.Command(mariadbd, m.serverArgs(data, tmp, opts)...)
+		cmd.Dir = root
+		return cmd
+	}
 	for attempt := 1; ; attempt++ {
 		if m.Port, err = freePort(); err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(mariadbd, m.serverArgs(data, tmp, opts)...)
-		cmd.Dir = root
-		if m.srv, err = startServer("mariadbd", cmd, filepath.Join(root, "error.log")); err != nil {
-			return nil, err
-		}
-		err = m.srv.waitReady(ctx, m.pingSocket)
+		err = m.launch(ctx)
 		if err == nil {
 			break
 		}
-		if errors.Is(err, errExited) && addrInUse(m.srv.log()) && attempt < 3 {
-			_ = m.srv.stop(syscall.SIGKILL)
+		if errors.Is(err, errPortTaken) && attempt < 3 {
 			continue
 		}
-		return nil, m.srv.failure("wait for server to accept connections", err)
+		return nil, err
 	}
 	// The server is up; what is left is a few statements, bounded like every
 	// other start-up wait.
@@ -133,6 +134,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 	if err := m.secure(ctx); err != nil {
 		return nil, m.srv.failure("set root password and remove anonymous users", err)
 	}
+	m.secured = true
 	if opts.TLS {
 		m.TLSName = filepath.Base(root) // unique per server: the temp dir name
 		if err := mysql.RegisterTLSConfig(m.TLSName, m.TLSConfig()); err != nil {
@@ -143,6 +145,24 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return nil, m.srv.failure("log in as root over TCP", err)
 	}
 	return m, nil
+}
+
+// launch starts mariadbd on m.Port and waits until it answers on its socket.
+// A port someone else holds is errPortTaken, with nothing left running.
+func (m *MariaDB) launch(ctx context.Context) error {
+	var err error
+	if m.srv, err = startServer("mariadbd", m.command(), filepath.Join(m.root, "error.log")); err != nil {
+		return err
+	}
+	err = m.srv.waitReady(ctx, m.pingSocket)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, errExited) && addrInUse(m.srv.log()) {
+		_ = m.srv.stop(syscall.SIGKILL)
+		return errPortTaken
+	}
+	return m.srv.failure("wait for server to accept connections", err)
 }
 
 // installDB creates the system tables. root@localhost starts without a
@@ -205,11 +225,14 @@ func (m *MariaDB) serverArgs(data, tmp string, opts MariaDBOptions) []string {
 	return args
 }
 
-// pingSocket logs in as root over the unix socket, which works before
-// secure has set a password.
+// pingSocket logs in as root over the unix socket: without a password
+// before secure has set one, with it afterwards (a restart).
 func (m *MariaDB) pingSocket(ctx context.Context) error {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr = "root", "unix", m.socket
+	if m.secured {
+		cfg.Passwd = m.Password
+	}
 	db, err := openMySQL(cfg)
 	if err != nil {
 		return err

@@ -42,7 +42,8 @@ type Postgres struct {
 	CAFile   string // PEM of the CA that signed the server certificate; "" when not TLS
 	Version  string // major version directory the binaries came from, e.g. "15"; "" with BinDir
 
-	certs *certFiles
+	certs   *certFiles
+	command func() *exec.Cmd // the postgres command line for Port, built at start
 
 	mu   sync.Mutex // guards the fields below, so Log may race with Close
 	root string     // temp dir holding data, socket, certificates and log
@@ -138,34 +139,51 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 		pg.CAFile = pg.certs.CA
 	}
 
+	pg.command = func() *exec.Cmd {
+		cmd := exec.Command(postgres, append([]string{"-D", data}, pgSettings(pg.Port, run, pg.certs, opts)...)...)
+		cmd.Dir = root
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.credential()}
+		return cmd
+	}
 	// A free port can be taken by another process before postgres binds it;
 	// try a few ports before giving up.
 	for attempt := 1; ; attempt++ {
 		if pg.Port, err = freePort(); err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(postgres, append([]string{"-D", data}, pgSettings(pg.Port, run, pg.certs, opts)...)...)
-		cmd.Dir = root
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.credential()}
-		if pg.srv, err = startServer("postgres", cmd, filepath.Join(root, "postgres.log")); err != nil {
-			return nil, err
-		}
-		err = pg.srv.waitReady(ctx, func(ctx context.Context) error {
-			c, err := pgx.Connect(ctx, pg.DSN("postgres"))
-			if err != nil {
-				return err
-			}
-			return c.Close(ctx)
-		})
+		err = pg.launch(ctx)
 		if err == nil {
 			return pg, nil
 		}
-		if errors.Is(err, errExited) && addrInUse(pg.srv.log()) && attempt < 3 {
-			_ = pg.srv.stop(syscall.SIGKILL) // reap whatever is left before retrying
+		if errors.Is(err, errPortTaken) && attempt < 3 {
 			continue
 		}
-		return nil, pg.srv.failure("wait for server to accept connections", err)
+		return nil, err
 	}
+}
+
+// launch starts postgres on pg.Port and waits until it accepts connections.
+// A port someone else holds is errPortTaken, with nothing left running.
+func (pg *Postgres) launch(ctx context.Context) error {
+	var err error
+	if pg.srv, err = startServer("postgres", pg.command(), filepath.Join(pg.root, "postgres.log")); err != nil {
+		return err
+	}
+	err = pg.srv.waitReady(ctx, func(ctx context.Context) error {
+		c, err := pgx.Connect(ctx, pg.DSN("postgres"))
+		if err != nil {
+			return err
+		}
+		return c.Close(ctx)
+	})
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, errExited) && addrInUse(pg.srv.log()) {
+		_ = pg.srv.stop(syscall.SIGKILL) // reap whatever is left before retrying
+		return errPortTaken
+	}
+	return pg.srv.failure("wait for server to accept connections", err)
 }
 
 // initdb creates the cluster with the superuser's password set from a file,

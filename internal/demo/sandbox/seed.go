@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/paramsecrets/paramsecrets/internal/testdb"
 	"github.com/paramsecrets/paramsecrets/localaws"
@@ -20,17 +22,21 @@ type Databases struct {
 // StartDatabases starts PostgreSQL and MariaDB (password authentication
 // enforced, see internal/testdb) and creates Database in each. ctx bounds
 // start-up only.
-func StartDatabases(ctx context.Context) (_ *Databases, err error) {
+func StartDatabases(ctx context.Context) (*Databases, error) { return StartDatabasesWith(ctx, false) }
+
+// StartDatabasesWith is StartDatabases, with TLS on both servers when tls is
+// set (each with its own CA: testdb's CAFile).
+func StartDatabasesWith(ctx context.Context, tls bool) (_ *Databases, err error) {
 	d := &Databases{}
 	defer func() {
 		if err != nil {
 			_ = d.Close()
 		}
 	}()
-	if d.Postgres, err = testdb.StartPostgres(ctx, testdb.PostgresOptions{}); err != nil {
+	if d.Postgres, err = testdb.StartPostgres(ctx, testdb.PostgresOptions{TLS: tls}); err != nil {
 		return nil, fmt.Errorf("start postgresql: %w", err)
 	}
-	if d.MariaDB, err = testdb.StartMariaDB(ctx, testdb.MariaDBOptions{}); err != nil {
+	if d.MariaDB, err = testdb.StartMariaDB(ctx, testdb.MariaDBOptions{TLS: tls}); err != nil {
 		return nil, fmt.Errorf("start mariadb: %w", err)
 	}
 	if err := d.Postgres.CreateDatabase(ctx, Database); err != nil {
@@ -63,12 +69,41 @@ func Username(prefix string, r Rotator) string { return prefix + r.BaseUser }
 // users app and reporter). Passwords exist only in the databases and in
 // localaws.
 func Seed(ctx context.Context, d *Databases, c *Cloud, prefix string) error {
+	return SeedWith(ctx, d, c, SeedOptions{Prefix: prefix})
+}
+
+// SeedOptions vary SeedWith.
+type SeedOptions struct {
+	// Prefix keeps users apart, as for Seed.
+	Prefix string
+	// Postgres and MariaDB, when set, are the host:port the secrets name
+	// instead of the servers' own: a proxy in front of them, say.
+	Postgres, MariaDB string
+	// SSL, when set, is written as every secret's "ssl" key (true: TLS
+	// required).
+	SSL *bool
+}
+
+// SeedWith is Seed with options.
+func SeedWith(ctx context.Context, d *Databases, c *Cloud, o SeedOptions) error {
+	pgHost, pgPort, err := endpoint(o.Postgres, d.Postgres.Host, d.Postgres.Port)
+	if err != nil {
+		return err
+	}
+	myHost, myPort, err := endpoint(o.MariaDB, d.MariaDB.Host, d.MariaDB.Port)
+	if err != nil {
+		return err
+	}
+	secretJSON := func(engine, host string, port int, user, password, dbname, masterARN string) *string {
+		return secretValue(engine, host, port, user, password, dbname, masterARN, o.SSL)
+	}
+	prefix := o.Prefix
 	sd := localaws.Seed{
 		Secrets: []localaws.SeedSecret{
 			{Name: MasterSecretName(EnginePostgres), Description: "PostgreSQL superuser (the RDS master user)",
-				SecretString: secretJSON(EnginePostgres, d.Postgres.Host, d.Postgres.Port, d.Postgres.User, d.Postgres.Password, "postgres", "")},
+				SecretString: secretJSON(EnginePostgres, pgHost, pgPort, d.Postgres.User, d.Postgres.Password, "postgres", "")},
 			{Name: MasterSecretName(EngineMySQL), Description: "MariaDB root (the RDS master user)",
-				SecretString: secretJSON("mariadb", d.MariaDB.Host, d.MariaDB.Port, d.MariaDB.User, d.MariaDB.Password, "", "")},
+				SecretString: secretJSON("mariadb", myHost, myPort, d.MariaDB.User, d.MariaDB.Password, "", "")},
 		},
 		Parameters: []localaws.SeedParameter{{Name: ParameterName, Value: "127.0.0.1", Description: "database host"}},
 	}
@@ -84,7 +119,7 @@ func Seed(ctx context.Context, d *Databases, c *Cloud, prefix string) error {
 			if err := d.Postgres.CreateUser(ctx, user, password); err != nil {
 				return fmt.Errorf("seed %s: postgresql user %s: %w", r.SecretName(), user, err)
 			}
-			value = secretJSON(EnginePostgres, d.Postgres.Host, d.Postgres.Port, user, password, Database, master)
+			value = secretJSON(EnginePostgres, pgHost, pgPort, user, password, Database, master)
 		case EngineMySQL:
 			if err := d.MariaDB.CreateUser(ctx, user, "%", password); err != nil {
 				return fmt.Errorf("seed %s: mariadb user %s: %w", r.SecretName(), user, err)
@@ -94,7 +129,7 @@ func Seed(ctx context.Context, d *Databases, c *Cloud, prefix string) error {
 			if err := d.MariaDB.Exec(ctx, "", "GRANT SELECT, INSERT, UPDATE, DELETE ON "+Database+".* TO ?@'%'", user); err != nil {
 				return fmt.Errorf("seed %s: grant %s: %w", r.SecretName(), user, err)
 			}
-			value = secretJSON("mariadb", d.MariaDB.Host, d.MariaDB.Port, user, password, Database, master)
+			value = secretJSON("mariadb", myHost, myPort, user, password, Database, master)
 		}
 		sd.Secrets = append(sd.Secrets, localaws.SeedSecret{
 			Name: r.SecretName(), SecretString: value, RotationLambdaARN: r.FunctionARN(),
@@ -107,15 +142,36 @@ func Seed(ctx context.Context, d *Databases, c *Cloud, prefix string) error {
 	return nil
 }
 
-// secretJSON renders a database secret with AWS's keys; dbname and
-// masterarn are left out when empty, as RDS leaves them out.
-func secretJSON(engine, host string, port int, user, password, dbname, masterARN string) *string {
+// endpoint splits addr, or returns the server's own host and port when it is
+// empty.
+func endpoint(addr, host string, port int) (string, int, error) {
+	if addr == "" {
+		return host, port, nil
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("seed: endpoint %q: %w", addr, err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("seed: endpoint %q: port: %w", addr, err)
+	}
+	return h, n, nil
+}
+
+// secretValue renders a database secret with AWS's keys; dbname and
+// masterarn are left out when empty, as RDS leaves them out, and ssl when
+// nil.
+func secretValue(engine, host string, port int, user, password, dbname, masterARN string, ssl *bool) *string {
 	v := map[string]any{"engine": engine, "host": host, "port": port, "username": user, "password": password}
 	if dbname != "" {
 		v["dbname"] = dbname
 	}
 	if masterARN != "" {
 		v["masterarn"] = masterARN
+	}
+	if ssl != nil {
+		v["ssl"] = *ssl
 	}
 	b, _ := json.Marshal(v) // a map of strings and ints always marshals
 	s := string(b)

@@ -1,84 +1,21 @@
-package main
+package dbclient
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/paramsecrets/paramsecrets/internal/safebuf"
-	"github.com/paramsecrets/paramsecrets/internal/testdb"
 	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/dbtls/dbtlstest"
 )
 
-// The servers the example logs in to: each engine with TLS and without.
-var (
-	pgPlain, pgTLS *testdb.Postgres
-	myPlain, myTLS *testdb.MariaDB
-)
-
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	ctx := context.Background()
-	var g errgroup.Group
-	g.Go(func() (err error) { pgPlain, err = testdb.StartPostgres(ctx, testdb.PostgresOptions{}); return err })
-	g.Go(func() (err error) {
-		pgTLS, err = testdb.StartPostgres(ctx, testdb.PostgresOptions{TLS: true})
-		return err
-	})
-	g.Go(func() (err error) { myPlain, err = testdb.StartMariaDB(ctx, testdb.MariaDBOptions{}); return err })
-	g.Go(func() (err error) {
-		myTLS, err = testdb.StartMariaDB(ctx, testdb.MariaDBOptions{TLS: true})
-		return err
-	})
-	err := g.Wait()
-	for _, pg := range []*testdb.Postgres{pgPlain, pgTLS} {
-		if pg != nil {
-			defer pg.Close()
-		}
-	}
-	for _, my := range []*testdb.MariaDB{myPlain, myTLS} {
-		if my != nil {
-			defer my.Close()
-		}
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
-}
-
-// server is one test database as the example's secret names it.
-type server struct {
-	engine, host, caFile string
-	port                 int
-	createUser           func(ctx context.Context, name, password string) error
-}
-
-func servers() map[string]server {
-	pg := func(p *testdb.Postgres) server {
-		return server{"postgres", p.Host, p.CAFile, p.Port, p.CreateUser}
-	}
-	my := func(m *testdb.MariaDB) server {
-		return server{"mariadb", m.Host, m.CAFile, m.Port, func(ctx context.Context, name, password string) error {
-			return m.CreateUser(ctx, name, "127.0.0.1", password)
-		}}
-	}
-	return map[string]server{"postgres plain": pg(pgPlain), "postgres tls": pg(pgTLS), "mariadb plain": my(myPlain), "mariadb tls": my(myTLS)}
-}
-
 // secretJSON is the secret as the extension serves it.
-func secretJSON(t *testing.T, srv server, user, password, ssl string) dbSecret {
+func secretJSON(t *testing.T, srv server, user, password, ssl string) Secret {
 	t.Helper()
 	doc := map[string]any{"engine": srv.engine, "host": srv.host, "port": srv.port, "username": user, "password": password}
 	if ssl != "" {
@@ -88,18 +25,18 @@ func secretJSON(t *testing.T, srv server, user, password, ssl string) dbSecret {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s dbSecret
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := ParseSecret(string(b))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-// TestLoginHonoursSSL: the example treats the secret's "ssl" key as the rotators do,
+// TestOpenHonoursSSL: the example treats the secret's "ssl" key as the rotators do,
 // against each engine with TLS and without: what logs in, whether the session is
 // encrypted, and a WARN line (naming the server, never the password) for each fall back
 // to plain text.
-func TestLoginHonoursSSL(t *testing.T) {
+func TestOpenHonoursSSL(t *testing.T) {
 	cases := []struct {
 		name     string
 		server   string // "tls" or "plain"
@@ -143,7 +80,7 @@ func TestLoginHonoursSSL(t *testing.T) {
 					roots = x509.NewCertPool() // not even the system roots know the test CA
 				}
 				var logs safebuf.Buffer
-				got, err := login(t.Context(), secretJSON(t, srv, user, pw, tc.ssl), roots, slog.New(slog.NewJSONHandler(&logs, nil)))
+				got, err := Open(t.Context(), secretJSON(t, srv, user, pw, tc.ssl), roots, slog.New(slog.NewJSONHandler(&logs, nil)))
 				switch {
 				case tc.wantErr == "" && err != nil:
 					t.Fatalf("login: %v", err)
@@ -154,8 +91,16 @@ func TestLoginHonoursSSL(t *testing.T) {
 				case tc.wantErr != "" && strings.Contains(err.Error(), pw):
 					t.Fatalf("error %q holds the password", err)
 				}
-				if err == nil && (got.tls != tc.wantTLS || got.serverVersion == "") {
-					t.Errorf("session %+v, want TLS %v and a server version", got, tc.wantTLS)
+				if err == nil {
+					if got.TLS != tc.wantTLS || got.ServerVersion == "" || got.Username != user {
+						t.Errorf("session %+v, want TLS %v, a server version and user %s", got, tc.wantTLS, user)
+					}
+					if err := got.Ping(t.Context()); err != nil {
+						t.Errorf("query on the session: %v", err)
+					}
+					if err := got.Close(); err != nil {
+						t.Errorf("close: %v", err)
+					}
 				}
 				if err := dbtlstest.CheckFallbackWarning(logs.String(), tc.wantWarn, srv.host, srv.port, pw); err != nil {
 					t.Fatal(err)
