@@ -18,7 +18,8 @@ import (
 // deserializer in smithy-go's transport/http/protocol/internal/json), so that
 // an answer is the same whichever of the two read it:
 //
-//   - an empty body, or the JSON null, is an output with nothing set;
+//   - an empty body is an output with nothing set; a body that is not an
+//     object, null included, is an error;
 //   - only the first JSON value is read; what follows it is ignored;
 //   - members are matched by exact name, unknown ones skipped, a null one
 //     taken as absent (so it leaves an earlier occurrence in place), and a
@@ -70,18 +71,18 @@ func object(v []byte, member func(key string, val []byte) error) error {
 	return err
 }
 
-// body decodes a whole response body into out's members: only its first
-// value counts, and an empty body is an empty object.
+// body decodes a whole response body, an object, into out's members: only
+// its first value counts, and an empty body is an empty object.
 func body(b []byte, member func(key string, val []byte) error) error {
 	if len(b) == 0 {
 		return nil
 	}
-	if rest := bytes.TrimLeft(b, " \t\r\n"); bytes.HasPrefix(rest, []byte("null")) {
-		return nil // the SDK stops reading after a top-level null
-	}
 	var first json.RawMessage
 	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&first); err != nil {
 		return err
+	}
+	if isNull(first) {
+		return errNotObject
 	}
 	return object(first, member)
 }
