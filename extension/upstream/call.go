@@ -22,7 +22,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyrand "github.com/aws/smithy-go/rand"
-	smithytime "github.com/aws/smithy-go/time"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -219,7 +218,7 @@ func (s *service) attempt(ctx context.Context, a *attempt) error {
 	}
 	defer resp.Body.Close()
 	responseAt := time.Now()
-	if date, derr := smithytime.ParseHTTPDate(resp.Header.Get("Date")); derr == nil && resp.Header.Get("Age") == "" &&
+	if date, derr := smithyhttp.ParseTime(resp.Header.Get("Date")); derr == nil && resp.Header.Get("Age") == "" &&
 		responseAt.Sub(requestAt) <= 15*time.Minute {
 		a.candidate, a.measured = date.Sub(responseAt), true
 	}
@@ -254,7 +253,8 @@ func safeJSONError(err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("a JSON %s where %s was expected", te.Value, te.Type)
+		kind, _, _ := strings.Cut(te.Value, " ") // "number 1e700": the kind only
+		return fmt.Errorf("a JSON %s where %s was expected", kind, te.Type)
 	}
 	return err
 }

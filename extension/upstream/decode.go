@@ -39,16 +39,16 @@ var errNotObject = errors.New("expected a JSON object")
 // json.RawMessage holds one), in order, skipping null members. A null v is an
 // object with no members.
 func object(v []byte, member func(key string, val []byte) error) error {
-	dec := json.NewDecoder(bytes.NewReader(v))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
+	v = bytes.TrimLeft(v, " \t\r\n")
+	if isNull(v) {
 		return nil
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errNotObject
+	if len(v) == 0 || v[0] != '{' {
+		return errNotObject // before json.Decoder.Token, which would quote a number
+	}
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if _, err := dec.Token(); err != nil {
+		return err
 	}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -67,7 +67,7 @@ func object(v []byte, member func(key string, val []byte) error) error {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 	}
-	_, err = dec.Token() // the closing brace
+	_, err := dec.Token() // the closing brace
 	return err
 }
 
@@ -92,7 +92,7 @@ func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
 // list calls elem for each element of the array v, in order, null ones included.
 func list(v []byte, elem func(val []byte) error) error {
 	var items []json.RawMessage
-	if len(v) == 0 || v[0] != '[' {
+	if v = bytes.TrimLeft(v, " \t\r\n"); len(v) == 0 || v[0] != '[' {
 		return errors.New("expected a JSON array")
 	}
 	if err := json.Unmarshal(v, &items); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,6 +50,12 @@ var responseSeeds = []string{
 	`{"Unknown":[1,}`, `{"Name":"x",}`, `{"Name" "x"}`, `{"Name":01}`, `{"Name":tru}`, "{\"Name\":\"a\tb\"}",
 }
 
+// reDecodeError is every form a decoding error takes: the members it was in,
+// then what was wrong, in words of this package's and never a byte of the
+// body (which may hold a secret).
+var reDecodeError = regexp.MustCompile(`^([A-Z][A-Za-z]*: )*(expected an? [A-Za-z0-9 ]+|invalid JSON at byte \d+|invalid base64|` +
+	`invalid number|timestamp out of range|a JSON [a-z]+ where [\w.\[\]]+ was expected|unexpected EOF|EOF)$`)
+
 func FuzzResponsesAreTheSDKs(f *testing.F) {
 	for _, s := range responseSeeds {
 		for op := range fuzzOps {
@@ -65,8 +72,8 @@ func FuzzResponsesAreTheSDKs(f *testing.F) {
 		if err == nil && got != sdk {
 			t.Fatalf("%s of %q:\n ours %s\n  SDK %s", name, b, got, sdk)
 		}
-		if err != nil && len(b) > 2 && strings.Contains(err.Error(), string(b)) {
-			t.Fatalf("the error %q quotes the body", err)
+		if err != nil && !reDecodeError.MatchString(err.Error()) {
+			t.Fatalf("the error %q may quote the body: it is none of the forms decoding errors take", err)
 		}
 	})
 }
