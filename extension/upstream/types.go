@@ -112,3 +112,114 @@ type (
 		WithDecryption *bool   `json:",omitempty"`
 	}
 )
+
+// The members of each shape. Each decoder sets what it finds on its target.
+
+func (e *SecretValueEntry) member(key string, v []byte) (err error) {
+	switch key {
+	case "ARN":
+		e.ARN, err = str(v)
+	case "CreatedDate":
+		e.CreatedDate, err = epoch(v)
+	case "Name":
+		e.Name, err = str(v)
+	case "SecretBinary":
+		e.SecretBinary, err = blob(v)
+	case "SecretString":
+		e.SecretString, err = str(v)
+	case "VersionId":
+		e.VersionId, err = str(v)
+	case "VersionStages":
+		e.VersionStages, err = stringList(v)
+	}
+	return err
+}
+
+func (e *APIErrorType) member(key string, v []byte) (err error) {
+	switch key {
+	case "ErrorCode":
+		e.ErrorCode, err = str(v)
+	case "Message":
+		e.Message, err = str(v)
+	case "SecretId":
+		e.SecretId, err = str(v)
+	}
+	return err
+}
+
+func (o *BatchGetSecretValueOutput) member(key string, v []byte) (err error) {
+	switch key {
+	case "Errors":
+		o.Errors, err = structs(v, (*APIErrorType).member)
+	case "NextToken":
+		o.NextToken, err = str(v)
+	case "SecretValues":
+		o.SecretValues, err = structs(v, (*SecretValueEntry).member)
+	}
+	return err
+}
+
+func (p *Parameter) member(key string, v []byte) (err error) {
+	switch key {
+	case "ARN":
+		p.ARN, err = str(v)
+	case "DataType":
+		p.DataType, err = str(v)
+	case "LastModifiedDate":
+		p.LastModifiedDate, err = epoch(v)
+	case "Name":
+		p.Name, err = str(v)
+	case "Selector":
+		p.Selector, err = str(v)
+	case "SourceResult":
+		p.SourceResult, err = str(v)
+	case "Type":
+		var s *string
+		if s, err = str(v); err == nil {
+			p.Type = ParameterType(*s)
+		}
+	case "Value":
+		p.Value, err = str(v)
+	case "Version":
+		p.Version, err = integer(v)
+	}
+	return err
+}
+
+func (o *GetParameterOutput) member(key string, v []byte) error {
+	if key != "Parameter" {
+		return nil
+	}
+	p := &Parameter{}
+	if err := object(v, p.member); err != nil {
+		return err
+	}
+	o.Parameter = p
+	return nil
+}
+
+func (o *GetParametersOutput) member(key string, v []byte) (err error) {
+	switch key {
+	case "InvalidParameters":
+		o.InvalidParameters, err = stringList(v)
+	case "Parameters":
+		o.Parameters, err = structs(v, (*Parameter).member)
+	}
+	return err
+}
+
+// byPathPage is one page of GetParametersByPath.
+type byPathPage struct {
+	NextToken  *string
+	Parameters []Parameter
+}
+
+func (o *byPathPage) member(key string, v []byte) (err error) {
+	switch key {
+	case "NextToken":
+		o.NextToken, err = str(v)
+	case "Parameters":
+		o.Parameters, err = structs(v, (*Parameter).member)
+	}
+	return err
+}
