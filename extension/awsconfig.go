@@ -24,8 +24,9 @@ const (
 const standaloneRegion = "us-east-1"
 
 // loadAWSConfig loads the SDK configuration the standard way, so endpoints follow
-// AWS_ENDPOINT_URL[_SECRETS_MANAGER|_SSM] and credentials and region come from
-// the environment Lambda sets.
+// AWS_ENDPOINT_URL[_SECRETS_MANAGER|_SSM] (extension/upstream applies the SDK's
+// endpoint rules to it) and credentials and region come from the environment
+// Lambda sets.
 //
 // Standalone (a laptop, CI) two gaps are filled so that
 // `AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_SESSION_TOKEN=t paramsecrets`
@@ -49,8 +50,9 @@ func loadAWSConfig(ctx context.Context, getenv func(string) string, standalone b
 	if standalone && cfg.Region == "" {
 		cfg.Region = standaloneRegion
 	}
-	// paramsecrets/<version> in the User-Agent; "no AWS credentials found (...)"
-	// instead of the instance metadata service's failure.
+	// "no AWS credentials found (...)" instead of the instance metadata
+	// service's failure. (Apply also adds paramsecrets/<version> to the
+	// User-Agent of SDK clients; extension/upstream sends it itself.)
 	sdkconfig.Apply(&cfg)
 	return cfg, nil
 }

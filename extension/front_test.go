@@ -62,15 +62,18 @@ func TestFrontHandsOver(t *testing.T) {
 			t.Fatal("a request made during register was never answered")
 		}
 	}
-	if !strings.Contains(p.stderr.String(), "byFront=true") {
-		t.Errorf("the extension did not adopt the front's registration:\n%s", p.stderr)
-	}
 	if hdr, _ := api.Registration(); hdr.Get(lifecycle.HeaderExtensionName) != "paramsecrets" {
 		t.Errorf("registered as %q", hdr.Get(lifecycle.HeaderExtensionName))
 	}
 	api.Send(lifecycle.Event{EventType: lifecycle.Shutdown, DeadlineMs: time.Now().Add(time.Hour).UnixMilli()})
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("exit code %d", code)
+	}
+	// Read once the process has exited: the extension serves the port before
+	// it logs that it adopted the registration, so the reads above may be
+	// answered before that line is written.
+	if !strings.Contains(p.stderr.String(), "byFront=true") {
+		t.Errorf("the extension did not adopt the front's registration:\n%s", p.stderr)
 	}
 }
 

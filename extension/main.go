@@ -89,7 +89,6 @@ func run(getenv func(string) string, stdout, stderr io.Writer) int {
 		SecretsTimeout:    cfg.SecretsTimeout,
 		ParametersTimeout: cfg.ParametersTimeout,
 		AWSConfig:         awsCfg,
-		Logger:            log,
 	})
 	if err != nil {
 		return fail(lifecycle.ErrorTypeConfig, fmt.Errorf("upstream clients: %w", err))

@@ -240,6 +240,10 @@ func TestBadConfigurationReportsInitError(t *testing.T) {
 		{"TTL not a number", map[string]string{"AWS_SESSION_TOKEN": testToken, "SECRETS_MANAGER_TTL": "5m"},
 			`SECRETS_MANAGER_TTL="5m"`},
 		{"no token", map[string]string{}, "AWS_SESSION_TOKEN"},
+		// The SDK's clients would fail every call; the extension says so at once.
+		{"FIPS with a configured endpoint", map[string]string{"AWS_SESSION_TOKEN": testToken, "AWS_USE_FIPS_ENDPOINT": "true",
+			"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local"},
+			"FIPS and custom endpoint are not supported"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

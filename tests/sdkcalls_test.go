@@ -36,6 +36,19 @@ var iamPrefixes = map[string]string{
 	"cloudwatch":     "cloudwatch",
 }
 
+// targetPrefixes maps the X-Amz-Target prefix of a JSON-protocol service to
+// its IAM action prefix, for code that calls operations by their target
+// (extension/upstream). A target of a service not listed here fails the test.
+var targetPrefixes = map[string]string{
+	"secretsmanager": "secretsmanager",
+	"AmazonSSM":      "ssm",
+	"TrentService":   "kms",
+}
+
+// reTarget is an X-Amz-Target, "Prefix.Operation", or its prefix alone
+// followed by a dot (a target built at run time).
+var reTarget = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*)\.([A-Z][A-Za-z0-9]*)?$`)
+
 // indirect are SDK entry points that make calls without naming the operation's
 // input type: each maps "importpath.Func" to the action it performs.
 var indirect = map[string]string{
@@ -63,10 +76,14 @@ var (
 // sdkCallsIn returns the AWS actions named in src (one Go file): every reference to
 // an operation of an aws-sdk-go-v2 service package through that package's name
 // (secretsmanager.GetSecretValueInput, ssm.GetParametersByPathAPIClient,
-// secretsmanager.NewBatchGetSecretValuePaginator) and every indirect entry point.
-// Unknown shapes — a waiter, a service with no IAM prefix here — are errors, so
-// that the list can only be complete or fail.
-func sdkCallsIn(fset *token.FileSet, filename string, src []byte) ([]sdkCall, error) {
+// secretsmanager.NewBatchGetSecretValuePaginator) and every indirect entry point;
+// and, when its package sends requests by X-Amz-Target itself (targets, see
+// speaksTargets), every string literal that is a target
+// ("secretsmanager.GetSecretValue", "AmazonSSM.GetParameter").
+// Unknown shapes — a waiter, a service with no IAM prefix here, a target of an
+// unknown service or one built at run time — are errors, so that the list can
+// only be complete or fail.
+func sdkCallsIn(fset *token.FileSet, filename string, src []byte, targets bool) ([]sdkCall, error) {
 	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
@@ -83,6 +100,25 @@ func sdkCallsIn(fset *token.FileSet, filename string, src []byte) ([]sdkCall, er
 	var calls []sdkCall
 	var errs []error
 	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && targets && lit.Kind == token.STRING {
+			v, _ := strconv.Unquote(lit.Value)
+			m := reTarget.FindStringSubmatch(v)
+			if m == nil {
+				return true
+			}
+			at := fset.Position(lit.Pos()).String()
+			prefix, ok := targetPrefixes[m[1]]
+			switch {
+			case m[2] == "" && ok:
+				errs = append(errs, fmt.Errorf("%s: %q builds an X-Amz-Target at run time: name each operation's target in full", at, v))
+			case m[2] == "": // "ssm.": a host name, say
+			case !ok:
+				errs = append(errs, fmt.Errorf("%s: %q is an X-Amz-Target of a service with no IAM prefix in this test's targetPrefixes", at, v))
+			default:
+				calls = append(calls, sdkCall{prefix + ":" + m[2], at})
+			}
+			return true
+		}
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
 			return true
@@ -133,6 +169,25 @@ func sdkCallsIn(fset *token.FileSet, filename string, src []byte) ([]sdkCall, er
 	return calls, nil
 }
 
+// speaksTargets reports whether src names the X-Amz-Target header: its
+// package then sends JSON-protocol requests itself, each operation named by
+// its target.
+func speaksTargets(fset *token.FileSet, filename string, src []byte) (bool, error) {
+	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution)
+	if err != nil {
+		return false, err
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			v, _ := strconv.Unquote(lit.Value)
+			found = found || strings.EqualFold(v, "X-Amz-Target")
+		}
+		return !found
+	})
+	return found, nil
+}
+
 // goPackage is what `go list -json` says about one package of a build.
 type goPackage struct {
 	ImportPath string
@@ -168,15 +223,27 @@ func deployedSDKCalls(t *testing.T, root string, mains ...string) map[string]map
 			if p.Module == nil || !p.Module.Main {
 				continue // only our code: the SDK itself is what is being called
 			}
+			srcs := map[string][]byte{}
+			targets := false
+			for _, name := range p.GoFiles {
+				file := filepath.Join(p.Dir, name)
+				src, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srcs[file] = src
+				speaks, err := speaksTargets(fset, file, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				targets = targets || speaks
+			}
 			for _, name := range p.GoFiles {
 				file := filepath.Join(p.Dir, name)
 				calls, seen := parsed[file]
 				if !seen {
-					src, err := os.ReadFile(file)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if calls, err = sdkCallsIn(fset, file, src); err != nil {
+					var err error
+					if calls, err = sdkCallsIn(fset, file, srcs[file], targets); err != nil {
 						t.Fatal(err)
 					}
 					parsed[file] = calls
@@ -218,7 +285,7 @@ func f(c *ssm.Client, r *rds.Client) {
 	_ = stscreds.NewAssumeRoleProvider(nil, "arn")
 	var _ types.Parameter
 }`
-	calls, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src))
+	calls, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +304,45 @@ func f(c *ssm.Client, r *rds.Client) {
 		"a waiter":        `package x; import "github.com/aws/aws-sdk-go-v2/service/rds"; var _ = rds.NewDBInstanceAvailableWaiter`,
 		"unknown service": `package x; import "github.com/aws/aws-sdk-go-v2/service/dynamodb"; var _ dynamodb.GetItemInput`,
 	} {
-		if _, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src)); err == nil {
+		if _, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src), false); err == nil {
+			t.Errorf("%s: no error; the derivation would miss an action", name)
+		}
+	}
+
+	// A package that sends requests by X-Amz-Target names each operation's
+	// target; every one is an action, and a dotted literal that is not a
+	// known service's target is an error.
+	targetSrc := `package x
+const header = "X-Amz-Target"
+const (
+	getSecret = "secretsmanager.GetSecretValue"
+	byPath    = "AmazonSSM.GetParametersByPath"
+	other     = "application/x-amz-json-1.1"
+	host      = "amazonaws.com"
+)`
+	speaks, err := speaksTargets(token.NewFileSet(), "x.go", []byte(targetSrc))
+	if err != nil || !speaks {
+		t.Fatalf("speaksTargets = %v, %v; want true", speaks, err)
+	}
+	calls, err = sdkCallsIn(token.NewFileSet(), "x.go", []byte(targetSrc), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, c := range calls {
+		got = append(got, c.action)
+	}
+	if want := []string{"secretsmanager:GetSecretValue", "ssm:GetParametersByPath"}; !slices.Equal(got, want) {
+		t.Errorf("derived %q from targets, want %q", got, want)
+	}
+	if speaks, _ := speaksTargets(token.NewFileSet(), "x.go", []byte(src)); speaks {
+		t.Error("speaksTargets is true for code that names no X-Amz-Target")
+	}
+	for name, src := range map[string]string{
+		"an unknown service's target": `package x; const t = "DynamoDB_20120810.GetItem"`,
+		"a target built at run time":  `package x; func t(op string) string { return "AmazonSSM." + op }`,
+	} {
+		if _, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src), true); err == nil {
 			t.Errorf("%s: no error; the derivation would miss an action", name)
 		}
 	}

@@ -21,10 +21,10 @@ const EnvHandoff = "PARAMSECRETS_HANDOFF"
 //
 // Lambda starts the function's runtime only once every extension has
 // registered, so everything before register is the user's cold start. The
-// extension's SDK clients cost several milliseconds of package initialisation
-// before main runs; the front links no SDK, so it registers in about the time
-// a minimal extension does, and the extension's start-up overlaps the
-// runtime's.
+// extension's AWS configuration (the SDK's credential chain) costs
+// milliseconds of package initialisation and loading before it could
+// register; the front links no SDK, so it registers in about the time a
+// minimal extension does, and the extension's start-up overlaps the runtime's.
 type Handoff struct {
 	PID             int    `json:"pid"` // the process it was made for: exec keeps the pid
 	FD              int    `json:"fd"`  // the listening socket, open across the exec

@@ -8,10 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/paramsecrets/paramsecrets/extension/cache"
@@ -78,8 +74,8 @@ func (s *Server) batchGet(ctx context.Context, rp *reply, raw string) error {
 
 // batchBody is the batch-get response: every page's values and errors.
 type batchBody struct {
-	SecretValues []smtypes.SecretValueEntry `json:"SecretValues"`
-	Errors       []smtypes.APIErrorType     `json:"Errors"`
+	SecretValues []upstream.SecretValueEntry `json:"SecretValues"`
+	Errors       []upstream.APIErrorType     `json:"Errors"`
 }
 
 // batchLoader fetches and renders a BatchGetSecretValue answer through up, and
@@ -89,28 +85,25 @@ type batchBody struct {
 // that a function which batch-reads at init gets hits on its later single
 // reads. Errors, when not nil, receives the per-secret errors (the prefetch
 // reports them).
-func (s *Server) batchLoader(up Upstream, ids []string, errs func([]smtypes.APIErrorType)) cache.Loader {
+func (s *Server) batchLoader(up Upstream, ids []string, errs func([]upstream.APIErrorType)) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
-		var out *secretsmanager.BatchGetSecretValueOutput
+		var out *upstream.BatchGetSecretValueOutput
 		if err := s.upstreamCall(func() (err error) { out, err = up.BatchGetSecretValue(ctx, ids); return err }); err != nil {
 			return cache.Answer{}, err
 		}
 		b := batchBody{SecretValues: out.SecretValues, Errors: out.Errors}
 		if b.SecretValues == nil {
-			b.SecretValues = []smtypes.SecretValueEntry{}
+			b.SecretValues = []upstream.SecretValueEntry{}
 		}
 		if b.Errors == nil {
-			b.Errors = []smtypes.APIErrorType{}
+			b.Errors = []upstream.APIErrorType{}
 		}
 		if errs != nil {
 			errs(b.Errors)
 		}
 		var a cache.Answer
 		for _, v := range b.SecretValues {
-			one, err := marshal(&secretsmanager.GetSecretValueOutput{
-				ARN: v.ARN, CreatedDate: v.CreatedDate, Name: v.Name, SecretBinary: v.SecretBinary,
-				SecretString: v.SecretString, VersionId: v.VersionId, VersionStages: v.VersionStages,
-			})
+			one, err := marshal(&upstream.GetSecretValueOutput{SecretValueEntry: v})
 			if err != nil {
 				return cache.Answer{}, err
 			}
@@ -127,7 +120,7 @@ func (s *Server) batchLoader(up Upstream, ids []string, errs func([]smtypes.APIE
 // secretIDs are the ids under which v answers a GetSecretValue: its name, its
 // ARN, and each id asked for that is its partial ARN (the ARN without the
 // "-" and six characters Secrets Manager appends).
-func secretIDs(v smtypes.SecretValueEntry, asked []string) []string {
+func secretIDs(v upstream.SecretValueEntry, asked []string) []string {
 	name, arn := aws.ToString(v.Name), aws.ToString(v.ARN)
 	var out []string
 	for _, id := range []string{name, arn} {
@@ -174,7 +167,7 @@ func (s *Server) batchGetParameters(ctx context.Context, rp *reply, raw string) 
 
 // parametersBody is the parameters batch-get response.
 type parametersBody struct {
-	Parameters        []ssmtypes.Parameter `json:"Parameters"`
+	Parameters        []upstream.Parameter `json:"Parameters"`
 	InvalidParameters []string             `json:"InvalidParameters"`
 }
 
@@ -187,7 +180,7 @@ type parametersBody struct {
 func (s *Server) parametersLoader(up Upstream, names []string, decrypt bool, invalid func([]string)) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
 		chunks := slices.Collect(slices.Chunk(names, upstream.MaxParametersPerCall))
-		outs := make([]*ssm.GetParametersOutput, len(chunks))
+		outs := make([]*upstream.GetParametersOutput, len(chunks))
 		g, gctx := errgroup.WithContext(ctx)
 		for i, chunk := range chunks {
 			g.Go(func() error {
@@ -197,12 +190,12 @@ func (s *Server) parametersLoader(up Upstream, names []string, decrypt bool, inv
 		if err := g.Wait(); err != nil {
 			return cache.Answer{}, err
 		}
-		b := parametersBody{Parameters: []ssmtypes.Parameter{}, InvalidParameters: []string{}}
+		b := parametersBody{Parameters: []upstream.Parameter{}, InvalidParameters: []string{}}
 		for _, out := range outs {
 			b.Parameters = append(b.Parameters, out.Parameters...)
 			b.InvalidParameters = append(b.InvalidParameters, out.InvalidParameters...)
 		}
-		slices.SortFunc(b.Parameters, func(x, y ssmtypes.Parameter) int {
+		slices.SortFunc(b.Parameters, func(x, y upstream.Parameter) int {
 			return cmp.Or(cmp.Compare(aws.ToString(x.Name), aws.ToString(y.Name)), cmp.Compare(aws.ToString(x.Selector), aws.ToString(y.Selector)))
 		})
 		slices.Sort(b.InvalidParameters)
@@ -225,7 +218,7 @@ func (s *Server) parametersLoader(up Upstream, names []string, decrypt bool, inv
 
 // parameterIDs are the names under which p answers a GetParameter: its name
 // with its selector, and its ARN with the selector when that was asked for.
-func parameterIDs(p ssmtypes.Parameter, asked []string) []string {
+func parameterIDs(p upstream.Parameter, asked []string) []string {
 	sel := aws.ToString(p.Selector)
 	out := []string{aws.ToString(p.Name) + sel}
 	if arn := aws.ToString(p.ARN) + sel; arn != sel && slices.Contains(asked, arn) {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/paramsecrets/paramsecrets/extension/upstream"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
@@ -28,7 +29,11 @@ func TestParametersBatchGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := marshalJSON(t, parametersBody{Parameters: out.Parameters, InvalidParameters: out.InvalidParameters})
+	// Rendered from the SDK's own types, as the AWS extension renders them.
+	want := marshalJSON(t, struct {
+		Parameters        []ssmtypes.Parameter
+		InvalidParameters []string
+	}{out.Parameters, out.InvalidParameters})
 	if string(r.body) != want {
 		t.Errorf("body\n got %s\nwant %s", r.body, want)
 	}
@@ -71,7 +76,7 @@ func TestParametersBatchChunksOfTen(t *testing.T) {
 	if len(b.Parameters) != 25 || len(b.InvalidParameters) != 0 {
 		t.Fatalf("%d parameters, %d invalid; want 25 and 0", len(b.Parameters), len(b.InvalidParameters))
 	}
-	if !slices.IsSortedFunc(b.Parameters, func(x, y ssmtypes.Parameter) int { return strings.Compare(*x.Name, *y.Name) }) {
+	if !slices.IsSortedFunc(b.Parameters, func(x, y upstream.Parameter) int { return strings.Compare(*x.Name, *y.Name) }) {
 		t.Error("parameters are not sorted by name")
 	}
 	if n := e.calls(opGPs); n != 3 {

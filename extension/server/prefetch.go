@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sync"
 
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-
 	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
 )
@@ -77,8 +75,8 @@ func (s *Server) prefetchSecrets(ctx context.Context, wg *sync.WaitGroup, ids []
 	for i, id := range ids {
 		keys[i] = cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
 	}
-	var failed []smtypes.APIErrorType
-	missing, err := s.cache.FetchAll(ctx, keys, s.batchLoader(s.up, ids, func(e []smtypes.APIErrorType) { failed = e }))
+	var failed []upstream.APIErrorType
+	missing, err := s.cache.FetchAll(ctx, keys, s.batchLoader(s.up, ids, func(e []upstream.APIErrorType) { failed = e }))
 	if err != nil {
 		s.log.Info("prefetch: BatchGetSecretValue failed; fetching each secret on its own", "secrets", len(ids), "err", err)
 	}

@@ -6,23 +6,22 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/paramsecrets/paramsecrets/extension/cache"
+	"github.com/paramsecrets/paramsecrets/extension/upstream"
 )
 
-// The response bodies are the SDK output structs marshalled with encoding/json,
-// which is what the AWS extension answers with: exported fields in declaration
-// order (ARN, CreatedDate, Name, SecretBinary, SecretString, VersionId,
-// VersionStages), nil pointers and slices as null, times as RFC 3339, []byte as
-// base64, and the SDK's ResultMetadata as {}. Marshalling the SDK types rather than
-// look-alike structs keeps every field and its null handling identical.
+// The response bodies are upstream's outputs marshalled with encoding/json.
+// They are the SDK's output structs field for field, and the AWS extension
+// answers with those marshalled: exported fields in declaration order (ARN,
+// CreatedDate, Name, SecretBinary, SecretString, VersionId, VersionStages),
+// nil pointers and slices as null, times as RFC 3339, []byte as base64, and
+// ResultMetadata as {}. The tests hold every answer to the SDK's own
+// rendering, byte for byte.
 
 // byPathBody is the get-by-path response: all pages' parameters in one list.
 type byPathBody struct {
-	Parameters []ssmtypes.Parameter `json:"Parameters"`
+	Parameters []upstream.Parameter `json:"Parameters"`
 }
 
 // upstreamCall times one upstream call for the metrics.
@@ -36,14 +35,14 @@ func (s *Server) upstreamCall(call func() error) error {
 // secretLoader fetches and renders one GetSecretValue answer through up.
 func (s *Server) secretLoader(up Upstream, id, versionID, stage string) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
-		in := &secretsmanager.GetSecretValueInput{SecretId: &id}
+		in := &upstream.GetSecretValueInput{SecretId: &id}
 		if versionID != "" {
 			in.VersionId = &versionID
 		}
 		if stage != "" {
 			in.VersionStage = &stage
 		}
-		var out *secretsmanager.GetSecretValueOutput
+		var out *upstream.GetSecretValueOutput
 		if err := s.upstreamCall(func() (err error) { out, err = up.GetSecretValue(ctx, in); return err }); err != nil {
 			return cache.Answer{}, err
 		}
@@ -57,7 +56,7 @@ func (s *Server) secretLoader(up Upstream, id, versionID, stage string) cache.Lo
 // serves plain requests.
 func (s *Server) parameterLoader(up Upstream, name string, decrypt bool) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
-		var out *ssm.GetParameterOutput
+		var out *upstream.GetParameterOutput
 		if err := s.upstreamCall(func() (err error) { out, err = up.GetParameter(ctx, name, decrypt); return err }); err != nil {
 			return cache.Answer{}, err
 		}
@@ -65,7 +64,7 @@ func (s *Server) parameterLoader(up Upstream, name string, decrypt bool) cache.L
 		if err != nil {
 			return cache.Answer{}, err
 		}
-		if out.Parameter != nil && out.Parameter.Type != ssmtypes.ParameterTypeSecureString {
+		if out.Parameter != nil && out.Parameter.Type != upstream.ParameterTypeSecureString {
 			a.Also = []cache.Entry{{Key: cache.Key{Store: cache.Parameters, Op: opParameter, ID: name, Decrypt: !decrypt}, Body: a.Body}}
 		}
 		return a, nil
@@ -75,13 +74,13 @@ func (s *Server) parameterLoader(up Upstream, name string, decrypt bool) cache.L
 // parameterEntries renders p as the GetParameter answer for each name in
 // names, under decrypt and — for a String or StringList, whose answer does
 // not depend on it — under the other flag too.
-func parameterEntries(p ssmtypes.Parameter, names []string, decrypt bool) ([]cache.Entry, error) {
-	body, err := marshal(&ssm.GetParameterOutput{Parameter: &p})
+func parameterEntries(p upstream.Parameter, names []string, decrypt bool) ([]cache.Entry, error) {
+	body, err := marshal(&upstream.GetParameterOutput{Parameter: &p})
 	if err != nil {
 		return nil, err
 	}
 	flags := []bool{decrypt}
-	if p.Type != ssmtypes.ParameterTypeSecureString {
+	if p.Type != upstream.ParameterTypeSecureString {
 		flags = append(flags, !decrypt)
 	}
 	var out []cache.Entry
@@ -98,7 +97,7 @@ func parameterEntries(p ssmtypes.Parameter, names []string, decrypt bool) ([]cac
 // GetParameter (a prefetched path then serves single reads).
 func (s *Server) byPathLoader(up Upstream, path string, recursive, decrypt, each bool) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
-		var params []ssmtypes.Parameter
+		var params []upstream.Parameter
 		if err := s.upstreamCall(func() (err error) {
 			params, err = up.GetParametersByPath(ctx, path, recursive, decrypt)
 			return err

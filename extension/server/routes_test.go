@@ -142,7 +142,7 @@ func byPath(t *testing.T, e *env, path string, deep bool) any {
 		}
 		all = append(all, page.Parameters...)
 	}
-	return byPathBody{Parameters: all}
+	return struct{ Parameters []ssmtypes.Parameter }{all}
 }
 
 // TestResponseShapes pins the field names and null handling a function written

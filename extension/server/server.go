@@ -25,10 +25,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
 	"github.com/paramsecrets/paramsecrets/extension/cache"
 	"github.com/paramsecrets/paramsecrets/extension/metrics"
 	"github.com/paramsecrets/paramsecrets/extension/upstream"
@@ -55,11 +51,11 @@ const (
 // given the client to call through, chosen per request, so that reads as
 // another role can go through a client of their own.
 type Upstream interface {
-	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error)
-	BatchGetSecretValue(ctx context.Context, ids []string) (*secretsmanager.BatchGetSecretValueOutput, error)
-	GetParameter(ctx context.Context, name string, decrypt bool) (*ssm.GetParameterOutput, error)
-	GetParameters(ctx context.Context, names []string, decrypt bool) (*ssm.GetParametersOutput, error)
-	GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]ssmtypes.Parameter, error)
+	GetSecretValue(context.Context, *upstream.GetSecretValueInput) (*upstream.GetSecretValueOutput, error)
+	BatchGetSecretValue(ctx context.Context, ids []string) (*upstream.BatchGetSecretValueOutput, error)
+	GetParameter(ctx context.Context, name string, decrypt bool) (*upstream.GetParameterOutput, error)
+	GetParameters(ctx context.Context, names []string, decrypt bool) (*upstream.GetParametersOutput, error)
+	GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]upstream.Parameter, error)
 }
 
 var _ Upstream = (*upstream.Client)(nil)

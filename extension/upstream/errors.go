@@ -28,14 +28,14 @@ const (
 
 // Error is an upstream failure translated once, at this package's boundary, into
 // what the extension's HTTP API answers with. Message comes from AWS or from the
-// transport and never contains a secret value: request payloads never reach SDK
-// error text.
+// transport and never contains a secret value: neither request payloads nor
+// response bodies reach error text.
 type Error struct {
 	Code    string // AWS error code (e.g. "ResourceNotFoundException") or one of the Code* constants
 	Message string
 	Status  int // HTTP status the extension should answer with
 	Op      string
-	Err     error // the SDK error, for errors.Is/As
+	Err     error // the failure, as the SDK's types: smithy.APIError, *smithyhttp.RequestSendError, ...
 }
 
 // Error describes the failure with its operation and code.
@@ -43,7 +43,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Op, e.Code, e.Message)
 }
 
-// Unwrap returns the SDK error.
+// Unwrap returns the failure.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Transient reports whether the failure is likely to pass — throttling, a server
@@ -57,7 +57,7 @@ func (e *Error) Transient() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
-// translate turns an SDK error into an *Error. The order matters: a deadline is
+// translate turns a call's error into an *Error. The order matters: a deadline is
 // reported as a timeout even when it surfaced as a failed send, and a service
 // answer (which always arrived over a working connection) keeps its code.
 func translate(op string, err error) *Error {

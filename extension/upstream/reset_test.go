@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // countingCreds is a credentials provider that counts its retrievals.
@@ -29,7 +28,7 @@ func TestResetForgetsConnectionsAndCredentials(t *testing.T) {
 	c := newClient(t, Options{MaxConnections: 1, AWSConfig: cfg})
 	read := func() {
 		t.Helper()
-		if _, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")}); err != nil {
+		if _, err := c.GetSecretValue(t.Context(), &GetSecretValueInput{SecretId: aws.String("app/db")}); err != nil {
 			t.Fatal(err)
 		}
 	}

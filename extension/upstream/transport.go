@@ -39,7 +39,7 @@ func newTransport(maxConns int, headerTimeout time.Duration) *transport {
 		client: &http.Client{
 			Transport: tr,
 			// Secrets Manager and SSM never redirect; a redirect is answered
-			// to the SDK as it is rather than followed elsewhere.
+			// to the caller as it is (an error) rather than followed elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
@@ -55,8 +55,8 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) { return t.cli
 // under SnapStart, the container credentials endpoint). Calls in progress are
 // left alone.
 func (c *Client) Reset() {
-	for _, t := range c.transports {
-		t.tr.CloseIdleConnections()
+	for _, s := range []*service{c.secrets, c.parameters} {
+		s.http.tr.CloseIdleConnections()
 	}
 	if cc, ok := c.opts.AWSConfig.Credentials.(*aws.CredentialsCache); ok {
 		cc.Invalidate()

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
@@ -32,23 +30,14 @@ func TestTransportsBoundTheWaitForHeaders(t *testing.T) {
 			tt.opts.AWSConfig = testConfig("http://127.0.0.1:0")
 			c := newClient(t, tt.opts)
 			got := map[string]time.Duration{
-				"secretsmanager": headerTimeout(t, c.secrets.(*secretsmanager.Client).Options().HTTPClient),
-				"ssm":            headerTimeout(t, c.parameters.(*ssm.Client).Options().HTTPClient),
+				"secretsmanager": c.secrets.http.tr.ResponseHeaderTimeout,
+				"ssm":            c.parameters.http.tr.ResponseHeaderTimeout,
 			}
 			if got["secretsmanager"] != tt.secrets || got["ssm"] != tt.params {
 				t.Errorf("response-header timeouts %v, want secretsmanager %v, ssm %v", got, tt.secrets, tt.params)
 			}
 		})
 	}
-}
-
-func headerTimeout(t *testing.T, hc aws.HTTPClient) time.Duration {
-	t.Helper()
-	tr, ok := hc.(*transport)
-	if !ok {
-		t.Fatalf("HTTP client %T is not the package's transport", hc)
-	}
-	return tr.tr.ResponseHeaderTimeout
 }
 
 // TestSilentUpstreamTimesOut: with no timeout configured, an endpoint that
@@ -60,7 +49,7 @@ func TestSilentUpstreamTimesOut(t *testing.T) {
 	la, url, _ := startLocal(t)
 	la.InjectFault(localaws.Fault{Operation: "secretsmanager.GetSecretValue", LatencyMs: 3_600_000, Count: 3})
 	c := newClient(t, Options{ResponseHeaderTimeout: 50 * time.Millisecond, AWSConfig: testConfig(url)})
-	_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+	_, err := c.GetSecretValue(t.Context(), &GetSecretValueInput{SecretId: aws.String("app/db")})
 	var ue *Error
 	if !errors.As(err, &ue) || ue.Code != CodeTimeout || ue.Status != http.StatusGatewayTimeout || !ue.Transient() {
 		t.Fatalf("call to a silent endpoint: %v, want a transient %s 504", err, CodeTimeout)

@@ -1,63 +1,75 @@
 // Package upstream makes the extension's calls to AWS Secrets Manager and SSM
-// Parameter Store through aws-sdk-go-v2, and translates their failures once into
-// *Error values that carry the code and HTTP status the extension answers with.
+// Parameter Store, and translates their failures once into *Error values that
+// carry the code and HTTP status the extension answers with.
 //
-// The clients are built once, at start-up, from an aws.Config loaded with
-// config.LoadDefaultConfig — which is what makes endpoints follow AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_SSM: each service client
-// resolves its own base endpoint from the config's sources. Each service gets its
-// own HTTP transport so that PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS bounds the
-// connections per service, as it does in the AWS extension. Retries use the SDK's
-// standard retryer (whatever the aws.Config carries; by default 3 attempts with
-// jittered exponential backoff, throttling and 5xx retried).
+// It speaks the five JSON 1.1 operations the extension uses itself, on
+// aws-sdk-go-v2's core — an aws.Config from config.LoadDefaultConfig
+// (credentials, region, retryer, endpoint settings), its SigV4 signer and its
+// retryers — rather than through the SDK's service clients, whose packages
+// build their schemas at package initialisation: a megabyte or two of heap
+// held for the process's life, and milliseconds before main runs. What the
+// service clients do for these calls, this package does the same way: the
+// endpoint rules (endpoint.go), the request (call.go), the retries (the
+// config's retryer, by the SDK's retry loop: by default 3 attempts with
+// jittered exponential backoff, throttling and 5xx retried), the answers
+// (decode.go: outputs identical to the SDK's, field for field) and the
+// errors (apierror.go). The tests hold each to the SDK's own clients.
+//
+// A Client is built once, at start-up, for one set of credentials. Each
+// service gets its own HTTP transport so that
+// PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS bounds the connections per
+// service, as it does in the AWS extension.
 package upstream
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
+	"os"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/smithy-go/logging"
+
+	"github.com/paramsecrets/paramsecrets/internal/version"
 )
 
-// Operation names, as they appear in errors and logs.
+// The operations, by name as they appear in errors and logs, and by the
+// X-Amz-Target that calls them. These targets are every AWS action the
+// extension can perform (tests/iam_test.go derives its IAM table from them).
 const (
 	opGetSecretValue      = "GetSecretValue"
 	opBatchGetSecretValue = "BatchGetSecretValue"
 	opGetParameter        = "GetParameter"
 	opGetParameters       = "GetParameters"
 	opGetParametersByPath = "GetParametersByPath"
+
+	targetGetSecretValue      = "secretsmanager.GetSecretValue"
+	targetBatchGetSecretValue = "secretsmanager.BatchGetSecretValue"
+	targetGetParameter        = "AmazonSSM.GetParameter"
+	targetGetParameters       = "AmazonSSM.GetParameters"
+	targetGetParametersByPath = "AmazonSSM.GetParametersByPath"
 )
 
-// secretsAPI is the part of the Secrets Manager client this package calls.
-type secretsAPI interface {
-	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-	secretsmanager.BatchGetSecretValueAPIClient
+// secretsSpec is Secrets Manager.
+func secretsSpec() spec {
+	return spec{name: "Secrets Manager", sdkID: "Secrets Manager", envEndpoint: "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+		signingName: "secretsmanager", host: secretsHost,
+		modeled: secretsModeled, modeledNoMessage: secretsModeledNoMessage}
 }
 
-// parametersAPI is the part of the SSM client this package calls.
-type parametersAPI interface {
-	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
-	ssm.GetParametersByPathAPIClient
+// parametersSpec is SSM.
+func parametersSpec() spec {
+	return spec{name: "SSM", sdkID: "SSM", envEndpoint: "AWS_ENDPOINT_URL_SSM",
+		signingName: "ssm", host: parametersHost,
+		modeled: parametersModeled, modeledNoMessage: parametersModeledNoMessage}
 }
-
-var (
-	_ secretsAPI    = (*secretsmanager.Client)(nil)
-	_ parametersAPI = (*ssm.Client)(nil)
-)
 
 // Options configure a Client.
 type Options struct {
 	// MaxConnections caps the connections each service's transport opens to its
 	// endpoint (MaxConnsPerHost); 0 means no cap.
 	MaxConnections int
-	// SecretsTimeout and ParametersTimeout bound each SDK call, retries included;
+	// SecretsTimeout and ParametersTimeout bound each call, retries included;
 	// 0 means no timeout.
 	SecretsTimeout, ParametersTimeout time.Duration
 	// ResponseHeaderTimeout is how long one attempt waits for the response's
@@ -66,13 +78,14 @@ type Options struct {
 	// longer waits that long instead, so this never cuts a call short of the
 	// timeout its user asked for.
 	ResponseHeaderTimeout time.Duration
-	// AWSConfig is the loaded SDK configuration (region, credentials, endpoints,
-	// retryer). Its HTTPClient and Logger are replaced per service.
+	// AWSConfig is the loaded SDK configuration: region, credentials,
+	// endpoint settings, retryer. Its HTTPClient is not used: each service
+	// has its own transport.
 	AWSConfig aws.Config
-	// Logger receives the SDK's own log lines (warnings such as an undrained
-	// response body), so that they follow the extension's level and format
-	// instead of going to stderr in the SDK's format; nil drops them.
-	Logger *slog.Logger
+	// LookupEnv reads the environment the endpoint rules consult beyond
+	// AWSConfig (AWS_ENDPOINT_URL and the services' own variables, as the
+	// SDK's clients read them) and AWS_EXECUTION_ENV; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 }
 
 // DefaultResponseHeaderTimeout is the wait for a response's headers when
@@ -81,59 +94,74 @@ type Options struct {
 // and waiting on it would hold one of the few upstream connections.
 const DefaultResponseHeaderTimeout = 30 * time.Second
 
-// Client calls Secrets Manager and SSM. It is safe for concurrent use.
+// Client calls Secrets Manager and SSM with one set of credentials. It is
+// safe for concurrent use.
 type Client struct {
-	secrets    secretsAPI
-	parameters parametersAPI
-	opts       Options
-	transports [2]*transport // secrets', parameters'; see Reset
+	secrets, parameters *service
+	opts                Options
 }
 
-// New builds the two service clients, each with its own connection-capped transport.
+// New builds the two services' callers, each with its own connection-capped
+// transport. It fails when the configuration gives a service no endpoint (no
+// region, an invalid one, or FIPS or dual-stack with a configured endpoint).
 func New(opts Options) (*Client, error) {
-	log := sdkLogger{opts.Logger}
 	headers := opts.ResponseHeaderTimeout
 	if headers <= 0 {
 		headers = DefaultResponseHeaderTimeout
 	}
-	c := &Client{opts: opts}
-	c.transports[0] = newTransport(opts.MaxConnections, max(headers, opts.SecretsTimeout))
-	c.transports[1] = newTransport(opts.MaxConnections, max(headers, opts.ParametersTimeout))
-	c.secrets = secretsmanager.NewFromConfig(opts.AWSConfig, func(o *secretsmanager.Options) {
-		o.HTTPClient = c.transports[0]
-		o.Logger, o.ClientLogMode = log, 0
-	})
-	c.parameters = ssm.NewFromConfig(opts.AWSConfig, func(o *ssm.Options) {
-		o.HTTPClient = c.transports[1]
-		o.Logger, o.ClientLogMode = log, 0
-	})
-	return c, nil
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	secrets, err := newService(secretsSpec(), opts.AWSConfig,
+		newTransport(opts.MaxConnections, max(headers, opts.SecretsTimeout)), lookup)
+	if err != nil {
+		return nil, err
+	}
+	parameters, err := newService(parametersSpec(), opts.AWSConfig,
+		newTransport(opts.MaxConnections, max(headers, opts.ParametersTimeout)), lookup)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{secrets: secrets, parameters: parameters, opts: opts}, nil
 }
 
-// sdkLogger carries the SDK's log lines into slog: WARN stays WARN, anything
-// else is DEBUG. The SDK logs requests and responses only when ClientLogMode
-// asks for it, and New clears ClientLogMode whatever the config says, so no
-// line holds a value.
-type sdkLogger struct{ log *slog.Logger }
-
-var _ logging.Logger = sdkLogger{}
-
-// Logf writes one SDK line, tagged source=aws-sdk.
-func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
-	if l.log == nil {
-		return
+// userAgent is the User-Agent of every call: the SDK's own tokens (its
+// version, the platform's, AWS_EXECUTION_ENV and the config's AppID, as the
+// SDK's clients send them), then paramsecrets/<version>, so that CloudTrail
+// shows which suite version made a call.
+func userAgent(cfg aws.Config, lookupEnv func(string) (string, bool)) string {
+	osName := "other"
+	switch runtime.GOOS {
+	case "linux", "windows", "android", "ios":
+		osName = runtime.GOOS
+	case "darwin":
+		osName = "macos"
 	}
-	level := slog.LevelDebug
-	if c == logging.Warn {
-		level = slog.LevelWarn
+	ua := []string{aws.SDKName + "/" + aws.SDKVersion, "ua/2.1", "os/" + osName,
+		"lang/go#" + strings.TrimPrefix(runtime.Version(), "go"), "md/GOOS#" + runtime.GOOS, "md/GOARCH#" + runtime.GOARCH}
+	if ev, _ := lookupEnv("AWS_EXECUTION_ENV"); ev != "" {
+		ua = append(ua, "exec-env/"+userAgentValue(ev))
 	}
-	ctx := context.Background()
-	if l.log.Enabled(ctx, level) {
-		l.log.Log(ctx, level, fmt.Sprintf(format, v...), "source", "aws-sdk")
+	if cfg.AppID != "" {
+		ua = append(ua, "app/"+userAgentValue(cfg.AppID))
 	}
+	return strings.Join(append(ua, version.UserAgent()), " ")
 }
 
-// withTimeout bounds one SDK call; a zero timeout leaves ctx as it is.
+// userAgentValue replaces what a User-Agent token may not hold with '-', as
+// the SDK does.
+func userAgentValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// withTimeout bounds one call; a zero timeout leaves ctx as it is.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {
 		return context.WithCancel(ctx)
@@ -142,11 +170,9 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 }
 
 // GetSecretValue calls Secrets Manager's GetSecretValue.
-func (c *Client) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput) (*secretsmanager.GetSecretValueOutput, error) {
-	ctx, cancel := withTimeout(ctx, c.opts.SecretsTimeout)
-	defer cancel()
-	out, err := c.secrets.GetSecretValue(ctx, in)
-	if err != nil {
+func (c *Client) GetSecretValue(ctx context.Context, in *GetSecretValueInput) (*GetSecretValueOutput, error) {
+	out := &GetSecretValueOutput{}
+	if err := c.page(ctx, c.secrets, c.opts.SecretsTimeout, targetGetSecretValue, in, out.member); err != nil {
 		return nil, translate(opGetSecretValue, err)
 	}
 	return out, nil
@@ -155,38 +181,34 @@ func (c *Client) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecre
 // BatchGetSecretValue calls BatchGetSecretValue for ids and follows every page,
 // returning one output whose SecretValues and Errors hold all of them. Each page
 // has the Secrets Manager timeout to itself.
-func (c *Client) BatchGetSecretValue(ctx context.Context, ids []string) (*secretsmanager.BatchGetSecretValueOutput, error) {
-	all := &secretsmanager.BatchGetSecretValueOutput{}
-	p := secretsmanager.NewBatchGetSecretValuePaginator(c.secrets, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids})
-	for p.HasMorePages() {
-		page, err := c.batchPage(ctx, p)
-		if err != nil {
-			return nil, err
+func (c *Client) BatchGetSecretValue(ctx context.Context, ids []string) (*BatchGetSecretValueOutput, error) {
+	all := &BatchGetSecretValueOutput{}
+	req := batchGetSecretValueRequest{SecretIdList: ids}
+	for first := true; first || req.NextToken != nil && *req.NextToken != ""; first = false {
+		page := &BatchGetSecretValueOutput{}
+		if err := c.page(ctx, c.secrets, c.opts.SecretsTimeout, targetBatchGetSecretValue, req, page.member); err != nil {
+			return nil, translate(opBatchGetSecretValue, err)
 		}
 		all.SecretValues = append(all.SecretValues, page.SecretValues...)
 		all.Errors = append(all.Errors, page.Errors...)
+		req.NextToken = page.NextToken
 	}
 	return all, nil
 }
 
-// batchPage fetches one BatchGetSecretValue page under the Secrets Manager timeout.
-func (c *Client) batchPage(ctx context.Context, p *secretsmanager.BatchGetSecretValuePaginator) (*secretsmanager.BatchGetSecretValueOutput, error) {
-	ctx, cancel := withTimeout(ctx, c.opts.SecretsTimeout)
+// page makes one call under its own timeout.
+func (c *Client) page(ctx context.Context, s *service, timeout time.Duration, target string, in any, member func(string, []byte) error) error {
+	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
-	page, err := p.NextPage(ctx)
-	if err != nil {
-		return nil, translate(opBatchGetSecretValue, err)
-	}
-	return page, nil
+	return s.call(ctx, target, in, func(b []byte) error { return body(b, member) })
 }
 
 // GetParameter calls SSM's GetParameter. name may carry a ":version" or ":label"
 // selector, which SSM resolves.
-func (c *Client) GetParameter(ctx context.Context, name string, decrypt bool) (*ssm.GetParameterOutput, error) {
-	ctx, cancel := withTimeout(ctx, c.opts.ParametersTimeout)
-	defer cancel()
-	out, err := c.parameters.GetParameter(ctx, &ssm.GetParameterInput{Name: &name, WithDecryption: &decrypt})
-	if err != nil {
+func (c *Client) GetParameter(ctx context.Context, name string, decrypt bool) (*GetParameterOutput, error) {
+	out := &GetParameterOutput{}
+	req := getParameterRequest{Name: &name, WithDecryption: &decrypt}
+	if err := c.page(ctx, c.parameters, c.opts.ParametersTimeout, targetGetParameter, req, out.member); err != nil {
 		return nil, translate(opGetParameter, err)
 	}
 	return out, nil
@@ -198,11 +220,10 @@ const MaxParametersPerCall = 10
 
 // GetParameters calls SSM's GetParameters for at most MaxParametersPerCall
 // names, each of which may carry a selector.
-func (c *Client) GetParameters(ctx context.Context, names []string, decrypt bool) (*ssm.GetParametersOutput, error) {
-	ctx, cancel := withTimeout(ctx, c.opts.ParametersTimeout)
-	defer cancel()
-	out, err := c.parameters.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: &decrypt})
-	if err != nil {
+func (c *Client) GetParameters(ctx context.Context, names []string, decrypt bool) (*GetParametersOutput, error) {
+	out := &GetParametersOutput{}
+	req := getParametersRequest{Names: names, WithDecryption: &decrypt}
+	if err := c.page(ctx, c.parameters, c.opts.ParametersTimeout, targetGetParameters, req, out.member); err != nil {
 		return nil, translate(opGetParameters, err)
 	}
 	return out, nil
@@ -210,28 +231,16 @@ func (c *Client) GetParameters(ctx context.Context, names []string, decrypt bool
 
 // GetParametersByPath calls GetParametersByPath and follows every page, returning
 // all parameters in the order SSM sent them. Each page has the SSM timeout to itself.
-func (c *Client) GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]ssmtypes.Parameter, error) {
-	params := []ssmtypes.Parameter{}
-	p := ssm.NewGetParametersByPathPaginator(c.parameters, &ssm.GetParametersByPathInput{
-		Path: &path, Recursive: &recursive, WithDecryption: &decrypt,
-	})
-	for p.HasMorePages() {
-		page, err := c.pathPage(ctx, p)
-		if err != nil {
-			return nil, err
+func (c *Client) GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]Parameter, error) {
+	params := []Parameter{}
+	req := getParametersByPathRequest{Path: &path, Recursive: &recursive, WithDecryption: &decrypt}
+	for first := true; first || req.NextToken != nil && *req.NextToken != ""; first = false {
+		page := &byPathPage{}
+		if err := c.page(ctx, c.parameters, c.opts.ParametersTimeout, targetGetParametersByPath, req, page.member); err != nil {
+			return nil, translate(opGetParametersByPath, err)
 		}
 		params = append(params, page.Parameters...)
+		req.NextToken = page.NextToken
 	}
 	return params, nil
-}
-
-// pathPage fetches one GetParametersByPath page under the SSM timeout.
-func (c *Client) pathPage(ctx context.Context, p *ssm.GetParametersByPathPaginator) (*ssm.GetParametersByPathOutput, error) {
-	ctx, cancel := withTimeout(ctx, c.opts.ParametersTimeout)
-	defer cancel()
-	page, err := p.NextPage(ctx)
-	if err != nil {
-		return nil, translate(opGetParametersByPath, err)
-	}
-	return page, nil
 }

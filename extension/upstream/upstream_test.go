@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,10 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/logging"
 
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
@@ -154,7 +150,7 @@ func TestEndpointsFollowEnvironment(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("x")}); err != nil {
+			if _, err := c.GetSecretValue(t.Context(), &GetSecretValueInput{SecretId: aws.String("x")}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c.GetParameter(t.Context(), "/x", false); err != nil {
@@ -207,7 +203,7 @@ func TestErrorTranslation(t *testing.T) {
 				la.InjectFault(*tt.fault)
 			}
 			c := newClient(t, Options{SecretsTimeout: tt.timeout, AWSConfig: testConfig(tt.endpoint)})
-			_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: &tt.id})
+			_, err := c.GetSecretValue(t.Context(), &GetSecretValueInput{SecretId: &tt.id})
 			var ue *Error
 			if !errors.As(err, &ue) {
 				t.Fatalf("error %v is not an *upstream.Error", err)
@@ -260,7 +256,7 @@ func TestMaxConnectionsPerService(t *testing.T) {
 	errs := make(chan error, 16)
 	for range 8 {
 		wg.Go(func() {
-			_, err := c.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/db")})
+			_, err := c.GetSecretValue(t.Context(), &GetSecretValueInput{SecretId: aws.String("app/db")})
 			errs <- err
 		})
 		wg.Go(func() {
@@ -313,29 +309,4 @@ func TestPaginationCollectsEveryPage(t *testing.T) {
 	if len(out.SecretValues) != 15 || len(out.Errors) != 1 {
 		t.Errorf("BatchGetSecretValue: %d values, %d errors; want 15 and 1", len(out.SecretValues), len(out.Errors))
 	}
-}
-
-// TestSDKLogsFollowTheExtensionLogger checks that the SDK's own lines reach the
-// extension's logger at its level, and that a config asking the SDK to log
-// response bodies (which hold secret values) is overridden.
-func TestSDKLogsFollowTheExtensionLogger(t *testing.T) {
-	var buf strings.Builder
-	cfg := testConfig("http://127.0.0.1:1")
-	cfg.ClientLogMode = aws.LogResponseWithBody
-	c := newClient(t, Options{AWSConfig: cfg, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	sm := c.secrets.(*secretsmanager.Client).Options()
-	ps := c.parameters.(*ssm.Client).Options()
-	for name, mode := range map[string]aws.ClientLogMode{"secretsmanager": sm.ClientLogMode, "ssm": ps.ClientLogMode} {
-		if mode != 0 {
-			t.Errorf("%s ClientLogMode = %v, want 0", name, mode)
-		}
-	}
-	sm.Logger.Logf(logging.Warn, "undrained body %d", 1)
-	ps.Logger.Logf(logging.Debug, "below INFO")
-	if got := buf.String(); !strings.Contains(got, "level=WARN") || !strings.Contains(got, "undrained body 1") ||
-		!strings.Contains(got, "source=aws-sdk") || strings.Contains(got, "below INFO") {
-		t.Errorf("log = %q, want the WARN line only", got)
-	}
-	// Without a logger the lines are dropped rather than written to stderr.
-	newClient(t, Options{AWSConfig: cfg}).secrets.(*secretsmanager.Client).Options().Logger.Logf(logging.Warn, "dropped")
 }
