@@ -39,3 +39,45 @@ func TestCLIAssumeRole(t *testing.T) {
 	got := session.run(t, "secretsmanager", "get-secret-value", "--secret-id", arn, "--query", "SecretString", "--output", "text")
 	want(t, "the session reads the shared secret", strings.TrimSpace(got) == "shared-value", got)
 }
+
+// TestCLIDescribeRDS: the AWS CLI's rds commands read the seeded instances
+// and clusters, as AWS's rotation templates read them.
+func TestCLIDescribeRDS(t *testing.T) {
+	t.Parallel()
+	_, url := seedRDS(t)
+	lab := newCLILab(t, url)
+	lab.env = append(lab.env, "AWS_DEFAULT_REGION=eu-west-1", "AWS_REGION=eu-west-1")
+	var instances struct {
+		DBInstances []struct {
+			DBInstanceIdentifier, Engine, DBInstanceArn string
+			Endpoint                                    struct {
+				Address string
+				Port    int
+			}
+			ReadReplicaDBInstanceIdentifiers []string
+		}
+	}
+	lab.json(t, &instances, "rds", "describe-db-instances", "--db-instance-identifier", "pg1")
+	want(t, "describe-db-instances pg1", len(instances.DBInstances) == 1 && instances.DBInstances[0].Endpoint.Address == "pg1.c9xyz.eu-west-1.rds.amazonaws.com" &&
+		instances.DBInstances[0].Endpoint.Port == 5432 && instances.DBInstances[0].Engine == "postgres" &&
+		slices.Equal(instances.DBInstances[0].ReadReplicaDBInstanceIdentifiers, []string{"pg1-replica"}), instances)
+	ids := lab.run(t, "rds", "describe-db-instances", "--filters", "Name=db-cluster-id,Values=aur1", "--query", "DBInstances[].DBInstanceIdentifier", "--output", "text")
+	want(t, "describe-db-instances --filters", strings.Fields(ids)[0] == "aur1-a" && len(strings.Fields(ids)) == 2, ids)
+	var clusters struct {
+		DBClusters []struct {
+			DBClusterIdentifier, Engine, Endpoint, ReaderEndpoint string
+			Port                                                  int
+			DBClusterMembers                                      []struct {
+				DBInstanceIdentifier string
+				IsClusterWriter      bool
+			}
+		}
+	}
+	lab.json(t, &clusters, "rds", "describe-db-clusters")
+	want(t, "describe-db-clusters", len(clusters.DBClusters) == 1 && clusters.DBClusters[0].Endpoint == "aur1.cluster-c9xyz.eu-west-1.rds.amazonaws.com" &&
+		clusters.DBClusters[0].ReaderEndpoint == "aur1.cluster-ro-c9xyz.eu-west-1.rds.amazonaws.com" && clusters.DBClusters[0].Port == 5432 &&
+		clusters.DBClusters[0].Engine == "aurora-postgresql" && len(clusters.DBClusters[0].DBClusterMembers) == 2 &&
+		clusters.DBClusters[0].DBClusterMembers[0].IsClusterWriter && !clusters.DBClusters[0].DBClusterMembers[1].IsClusterWriter, clusters)
+	lab.fails(t, "DBInstanceNotFound", "rds", "describe-db-instances", "--db-instance-identifier", "pg9")
+	lab.fails(t, "DBClusterNotFoundFault", "rds", "describe-db-clusters", "--db-cluster-identifier", "aur9")
+}

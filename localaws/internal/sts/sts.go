@@ -56,7 +56,7 @@ func New(now func() time.Time, keys *principals.Registry) *Service {
 // Call runs one action for caller, the principal that signed the request.
 func (s *Service) Call(_ context.Context, caller principals.Principal, req awsquery.Request) (any, error) {
 	if req.Version != "" && req.Version != Version {
-		return nil, invalidAction(req)
+		return nil, awsquery.InvalidAction(req)
 	}
 	switch req.Action {
 	case "AssumeRole":
@@ -64,11 +64,7 @@ func (s *Service) Call(_ context.Context, caller principals.Principal, req awsqu
 	case "GetCallerIdentity":
 		return callerIdentity(caller), nil
 	}
-	return nil, invalidAction(req)
-}
-
-func invalidAction(req awsquery.Request) error {
-	return awsquery.Errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", req.Action, req.Version)
+	return nil, awsquery.InvalidAction(req)
 }
 
 // credentials are temporary security credentials, as STS answers them.
