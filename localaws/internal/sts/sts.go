@@ -179,8 +179,11 @@ func callerIdentity(p principals.Principal) callerIdentityResult {
 		case resource == "root":
 			id = p.Account
 		case strings.HasPrefix(resource, "assumed-role/"):
+			// The role's id, as AssumeRole makes it from the role's ARN
+			// (whose path the session ARN does not keep).
 			parts := strings.SplitN(resource, "/", 3)
-			id = uniqueID("AROA", parts[1])
+			partition := strings.SplitN(p.ARN, ":", 3)[1]
+			id = uniqueID("AROA", "arn:"+partition+":iam::"+p.Account+":role/"+parts[1])
 			if len(parts) == 3 {
 				id += ":" + parts[2]
 			}
