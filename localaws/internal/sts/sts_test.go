@@ -51,7 +51,7 @@ func TestCallerIdentityIDs(t *testing.T) {
 	// A session's id is its role's, whether AssumeRole made the session or
 	// a seed registered its ARN.
 	reg := principals.NewRegistry()
-	out, err := New(time.Now, reg).assumeRole(formOf("RoleArn", "arn:aws:iam::222233334444:role/reader", "RoleSessionName", "s1"))
+	out, err := New(time.Now, reg).assumeRole(principals.Root("123456789012"), formOf("RoleArn", "arn:aws:iam::222233334444:role/reader", "RoleSessionName", "s1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,4 +68,23 @@ func formOf(kv ...string) awsquery.Request {
 		req.Params.Set(kv[i], kv[i+1])
 	}
 	return req
+}
+
+// TestRoleChainingIsOneHour: a session assuming another role gets at most
+// an hour, as STS limits role chaining.
+func TestRoleChainingIsOneHour(t *testing.T) {
+	t.Parallel()
+	s := New(time.Now, principals.NewRegistry())
+	session, _ := principals.Parse("arn:aws:sts::222233334444:assumed-role/reader/s1")
+	long := formOf("RoleArn", "arn:aws:iam::222233334444:role/next", "RoleSessionName", "s2", "DurationSeconds", "3601")
+	_, err := s.assumeRole(session, long)
+	if e, ok := err.(*awsquery.Error); !ok || e.Code != "ValidationError" || !strings.Contains(e.Message, "role chaining") {
+		t.Errorf("chained 3601 s: %v", err)
+	}
+	if _, err := s.assumeRole(principals.Root("222233334444"), long); err != nil {
+		t.Errorf("3601 s from a long-term key: %v", err)
+	}
+	if _, err := s.assumeRole(session, formOf("RoleArn", "arn:aws:iam::222233334444:role/next", "RoleSessionName", "s2")); err != nil {
+		t.Errorf("chained with the default hour: %v", err)
+	}
 }
