@@ -18,6 +18,19 @@ var (
 	pgTLS   *Postgres // hostssl only, log_statement = 'all'
 	myPlain *MariaDB  // --skip-ssl, no general log
 	myTLS   *MariaDB  // ssl-ca/cert/key, general log on
+
+	// Servers standing for RDS hosts: their own loopback addresses and
+	// certificates that name RDS-style endpoints.
+	pgPrimary *Postgres // hostssl only, on 127.0.0.3 as pg1
+	myPrimary *MariaDB  // TLS, on 127.0.0.4 as my1
+)
+
+// RDS-style endpoint names of the servers above, and their addresses.
+const (
+	pgPrimaryName = "pg1.c9xyz.us-east-1.rds.amazonaws.com"
+	pgPrimaryIP   = "127.0.0.3"
+	myPrimaryName = "my1.c9xyz.us-east-1.rds.amazonaws.com"
+	myPrimaryIP   = "127.0.0.4"
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -39,6 +52,16 @@ func run(m *testing.M) int {
 		myTLS, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true})
 		return err
 	})
+	g.Go(func() (err error) {
+		pgPrimary, err = StartPostgres(ctx, PostgresOptions{RequireTLS: true, LogStatements: true,
+			Listen: pgPrimaryIP, DNSNames: []string{pgPrimaryName}})
+		return err
+	})
+	g.Go(func() (err error) {
+		myPrimary, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true,
+			Listen: myPrimaryIP, DNSNames: []string{myPrimaryName}})
+		return err
+	})
 	err := g.Wait()
 	defer closeAll()
 	if err != nil {
@@ -51,7 +74,8 @@ func run(m *testing.M) int {
 // closeAll stops the shared servers; Close on a nil server (a start that
 // failed) is a no-op.
 func closeAll() {
-	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close())
+	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close(),
+		pgPrimary.Close(), myPrimary.Close())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

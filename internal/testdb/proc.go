@@ -63,10 +63,10 @@ func randomSecret() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// freePort asks the kernel for a free TCP port on 127.0.0.1. Another process
-// may take it before the server binds; starters retry on "address in use".
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePort asks the kernel for a free TCP port on host. Another process may
+// take it before the server binds; starters retry on "address in use".
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("testdb: find a free port: %w", err)
 	}
