@@ -22,6 +22,7 @@ var (
 	// Servers standing for RDS hosts: their own loopback addresses and
 	// certificates that name RDS-style endpoints.
 	pgPrimary *Postgres // hostssl only, on 127.0.0.3 as pg1
+	pgStandby *Postgres // its streaming standby, hostssl only, on 127.0.0.5 as pg1-replica
 	myPrimary *MariaDB  // TLS, on 127.0.0.4 as my1
 )
 
@@ -31,6 +32,8 @@ const (
 	pgPrimaryIP   = "127.0.0.3"
 	myPrimaryName = "my1.c9xyz.us-east-1.rds.amazonaws.com"
 	myPrimaryIP   = "127.0.0.4"
+	pgStandbyName = "pg1-replica.c9xyz.us-east-1.rds.amazonaws.com"
+	pgStandbyIP   = "127.0.0.5"
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -55,6 +58,11 @@ func run(m *testing.M) int {
 	g.Go(func() (err error) {
 		pgPrimary, err = StartPostgres(ctx, PostgresOptions{RequireTLS: true, LogStatements: true,
 			Listen: pgPrimaryIP, DNSNames: []string{pgPrimaryName}})
+		if err != nil {
+			return err
+		}
+		pgStandby, err = StartPostgresStandby(ctx, pgPrimary, PostgresOptions{RequireTLS: true, LogStatements: true,
+			Listen: pgStandbyIP, DNSNames: []string{pgStandbyName}})
 		return err
 	})
 	g.Go(func() (err error) {
@@ -75,7 +83,7 @@ func run(m *testing.M) int {
 // failed) is a no-op.
 func closeAll() {
 	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close(),
-		pgPrimary.Close(), myPrimary.Close())
+		pgStandby.Close(), pgPrimary.Close(), myPrimary.Close())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

@@ -53,6 +53,8 @@ type Postgres struct {
 
 	certs   *certFiles
 	command func() *exec.Cmd // the postgres command line for Port, built at start
+	binDir  string           // where initdb, postgres and pg_basebackup are
+	standby *standbyOf       // nil for a primary
 
 	mu   sync.Mutex // guards the fields below, so Log may race with Close
 	root string     // temp dir holding data, socket, certificates and log
@@ -124,7 +126,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 	if err != nil {
 		return nil, err
 	}
-	pg := &Postgres{Host: listen, User: "postgres", Password: password, Version: version, root: root}
+	pg := &Postgres{Host: listen, User: "postgres", Password: password, Version: version, root: root, binDir: binDir}
 	// Every failure below returns nil and this cleans up what was made.
 	defer func() {
 		if err != nil {
@@ -279,6 +281,7 @@ func pgSettings(listen string, port int, socketDir string, certs *certFiles, opt
 		"shared_buffers":             "16MB",
 		"max_connections":            "50",
 		"dynamic_shared_memory_type": "mmap", // in the data dir, not /dev/shm: nothing leaks on a kill
+		"hot_standby":                "on",   // a standby (StartPostgresStandby) answers queries
 	}
 	if certs != nil {
 		set["ssl"] = "on"
@@ -404,7 +407,18 @@ func (pg *Postgres) Close() error {
 		}
 		pg.root = ""
 	}
+	if pg.standby != nil {
+		errs = append(errs, pg.standby.dropRole())
+		pg.standby = nil
+	}
 	return errors.Join(errs...)
+}
+
+// running reports whether the server has been started and not closed.
+func (pg *Postgres) running() bool {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	return pg.srv != nil
 }
 
 // String describes the server without its password.
