@@ -91,11 +91,8 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 // startMariaDB starts a server whose root password is password; a replica
 // (replica not nil) is read-only.
 func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, replica *replicaOf) (_ *MariaDB, err error) {
-	listen, err := listenAddress(opts.Listen)
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
 	if err != nil {
-		return nil, err
-	}
-	if err := validDNSNames(opts.DNSNames); err != nil {
 		return nil, err
 	}
 	dirs := mariadbDirs()

@@ -56,11 +56,8 @@ func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresO
 	if opts.RequireTLS {
 		opts.TLS = true
 	}
-	listen, err := listenAddress(opts.Listen)
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
 	if err != nil {
-		return nil, err
-	}
-	if err := validDNSNames(opts.DNSNames); err != nil {
 		return nil, err
 	}
 	basebackup, err := findBinary("pg_basebackup", "postgresql", primary.binDir)
@@ -102,27 +99,14 @@ func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresO
 		return nil, fmt.Errorf("testdb: postgres standby: create the replication role: %w", err)
 	}
 
-	data, run := filepath.Join(root, "data"), filepath.Join(root, "run")
-	if err := mkdirOwned(data, acct); err != nil {
-		return nil, err
-	}
-	if err := mkdirOwned(run, acct); err != nil {
+	data, run, err := pgDirs(root, acct)
+	if err != nil {
 		return nil, err
 	}
 	if err := pg.baseBackup(ctx, basebackup, data, replPassword, acct); err != nil {
 		return nil, err
 	}
-	// The copy holds the primary's pg_hba.conf; the standby's own options say
-	// whether it demands TLS.
-	if err := writeOwned(filepath.Join(data, "pg_hba.conf"), []byte(pgHBA(opts.RequireTLS)), 0o600, acct); err != nil {
-		return nil, err
-	}
-	if opts.TLS {
-		if err := pg.makeCerts(opts, acct); err != nil {
-			return nil, err
-		}
-	}
-	if err := pg.launchFirst(ctx, postgres, data, run, opts, acct); err != nil {
+	if err := pg.configureAndLaunch(ctx, postgres, data, run, opts, acct); err != nil {
 		return nil, err
 	}
 	if err := poll(ctx, pg.srv.exited, pg.streaming); err != nil {
