@@ -43,8 +43,11 @@ func TestReplicasByNameFromALambda(t *testing.T) {
 	}{
 		{"postgres primary", login{"postgres", pgPrimaryName, pgPrimary.Port, pgPrimary.User, pgPrimary.Password, pgPrimary.CAFile}, pgPrimaryIP},
 		{"postgres standby", login{"postgres", pgStandbyName, pgStandby.Port, pgStandby.User, pgStandby.Password, pgStandby.CAFile}, pgStandbyIP},
+		// One CA file for an instance and its replicas, as with RDS.
+		{"postgres standby with the primary's CA file", login{"postgres", pgStandbyName, pgStandby.Port, pgStandby.User, pgStandby.Password, pgPrimary.CAFile}, pgStandbyIP},
 		{"mariadb primary", login{"mysql", myPrimaryName, myPrimary.Port, myPrimary.User, myPrimary.Password, myPrimary.CAFile}, myPrimaryIP},
 		{"mariadb replica", login{"mysql", myReplicaName, myReplica.Port, myReplica.User, myReplica.Password, myReplica.CAFile}, myReplicaIP},
+		{"mariadb replica with the primary's CA file", login{"mysql", myReplicaName, myReplica.Port, myReplica.User, myReplica.Password, myPrimary.CAFile}, myReplicaIP},
 		{"a name the certificate does not carry", login{"postgres", "pg1-wrong.c9xyz.us-east-1.rds.amazonaws.com", pgPrimary.Port, pgPrimary.User, pgPrimary.Password, pgPrimary.CAFile}, ""},
 	}
 	for _, tc := range tests {

@@ -133,7 +133,7 @@ func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, rep
 		return nil, err
 	}
 	if opts.TLS {
-		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames); err != nil {
+		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames, m.issuer()); err != nil {
 			return nil, err
 		}
 		m.CAFile = m.certs.CA

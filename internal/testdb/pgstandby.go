@@ -42,8 +42,10 @@ func (s *standbyOf) dropRole() error {
 // The standby has the primary's users and passwords, its superuser
 // included (they are replicated), and is read-only. opts.TLS, RequireTLS,
 // LogStatements, Listen and DNSNames apply to the standby itself; BinDir is
-// the primary's. If the primary requires TLS, the standby connects to it
-// with verify-full. Close stops it, removes its files and drops its
+// the primary's. A TLS primary is streamed from over TLS with verify-full
+// against its CAFile. A TLS standby's certificate is signed by a TLS
+// primary's CA (as RDS signs an instance and its replicas with one CA), so
+// the primary's CAFile verifies both. Close stops it, removes its files and drops its
 // replication role on the primary; like a primary it dies with the test
 // process.
 func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresOptions) (_ *Postgres, err error) {

@@ -172,10 +172,14 @@ func (pg *Postgres) configureAndLaunch(ctx context.Context, postgres, data, run 
 }
 
 // makeCerts writes the TLS variant's CA and server certificate into the
-// temp dir.
+// temp dir; a standby's is signed by its primary's CA, if it has one.
 func (pg *Postgres) makeCerts(opts PostgresOptions, acct *account) error {
+	var issuer *certFiles
+	if pg.standby != nil {
+		issuer = pg.standby.primary.certs
+	}
 	var err error
-	if pg.certs, err = writeCerts(pg.root, pg.Host, opts.DNSNames); err != nil {
+	if pg.certs, err = writeCerts(pg.root, pg.Host, opts.DNSNames, issuer); err != nil {
 		return err
 	}
 	// postgres insists that its key is owned by itself (or root) and private.
