@@ -345,6 +345,14 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		if _, err := db.ExecContext(ctx, "GRANT ALL PRIVILEGES ON *.* TO 'root'@? WITH GRANT OPTION", host); err != nil {
 			return fmt.Errorf("grant root@%s: %w", host, err)
 		}
+		// read_only binds root too on a replica, as it binds the master user
+		// of an RDS read replica: a change meant for the primary fails there.
+		if m.replica == nil {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, "REVOKE READ_ONLY ADMIN ON *.* FROM 'root'@?", host); err != nil {
+			return fmt.Errorf("revoke READ_ONLY ADMIN from root@%s: %w", host, err)
+		}
 	}
 	if _, err := db.ExecContext(ctx, "FLUSH PRIVILEGES"); err != nil {
 		return fmt.Errorf("flush privileges: %w", err)

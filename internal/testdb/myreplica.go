@@ -55,7 +55,9 @@ var errNotReplica = errors.New("not a replica (see StartMariaDBReplica)")
 // (bounded at 60 s).
 //
 // Users, passwords and grants made on the primary reach the replica
-// (WaitCaughtUp waits for them); root has the primary's password. A TLS
+// (WaitCaughtUp waits for them); root has the primary's password but not
+// READ_ONLY ADMIN, so read_only refuses its writes too, as an RDS read
+// replica refuses the master user's. A TLS
 // primary is replicated over TLS, verifying its certificate. A TLS
 // replica's certificate is signed by a TLS primary's CA (as RDS signs an
 // instance and its replicas with one CA), so the primary's CAFile verifies
