@@ -2,11 +2,14 @@ package testdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -25,14 +28,26 @@ type MariaDBOptions struct {
 	// BinDir overrides where mariadb-install-db and mariadbd are looked for.
 	// Empty means /usr/sbin, /usr/bin, then PATH.
 	BinDir string
+	// Listen is the IPv4 loopback address the server listens on, e.g.
+	// "127.0.0.4"; empty means 127.0.0.1. root may also log in from it.
+	Listen string
+	// DNSNames are extra names the TLS server certificate is valid for,
+	// besides 127.0.0.1, ::1, localhost and Listen (an RDS-style endpoint
+	// name that resolves to Listen).
+	DNSNames []string
+	// Primary turns the binary log on from the first boot and gives the
+	// server a random server_id (as each replica gets one), so that
+	// StartMariaDBReplica can replicate the server from its first event. Off by default: without a replica the
+	// binary log only costs time.
+	Primary bool
 }
 
 // MariaDB is a running throwaway MariaDB server. Users connecting over TCP
 // authenticate by password; there are no anonymous users.
 type MariaDB struct {
-	Host     string // always "127.0.0.1"
+	Host     string // the listen address, MariaDBOptions.Listen or "127.0.0.1"
 	Port     int
-	User     string // "root", which may connect from 127.0.0.1, ::1 and localhost
+	User     string // "root", which may connect from 127.0.0.1, ::1, localhost and Host
 	Password string // root's password, random per server
 	CAFile   string // PEM of the CA that signed the server certificate; "" when not TLS
 	// TLSName is the name the TLS client configuration is registered under
@@ -44,6 +59,9 @@ type MariaDB struct {
 	certs      *certFiles
 	command    func() *exec.Cmd // the mariadbd command line for Port, built at start
 	secured    bool             // root has its password (secure ran)
+	serverID   uint32           // random, for a primary or a replica
+	binlog     bool             // MariaDBOptions.Primary
+	replica    *replicaOf       // nil unless StartMariaDBReplica started it
 
 	mu       sync.Mutex // guards the fields below, so Log may race with Close
 	root     string
@@ -59,9 +77,24 @@ func mariadbDirs() []string {
 }
 
 // StartMariaDB creates a new data directory in a temp dir and starts mariadbd
-// on a free 127.0.0.1 port with its socket in the temp dir. It never touches
-// the system server. Call Close to stop it and remove its files.
-func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err error) {
+// on a free port of opts.Listen (127.0.0.1 by default) with its socket in the
+// temp dir. It never touches the system server. Call Close to stop it and
+// remove its files.
+func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
+	password, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
+	return startMariaDB(ctx, opts, password, nil)
+}
+
+// startMariaDB starts a server whose root password is password; a replica
+// (replica not nil) is read-only.
+func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, replica *replicaOf) (_ *MariaDB, err error) {
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
+	if err != nil {
+		return nil, err
+	}
 	dirs := mariadbDirs()
 	if opts.BinDir != "" {
 		dirs = []string{opts.BinDir}
@@ -74,7 +107,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 	if err != nil {
 		return nil, err
 	}
-	password, err := randomSecret()
+	serverID, err := randomServerID()
 	if err != nil {
 		return nil, err
 	}
@@ -82,8 +115,8 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 	if err != nil {
 		return nil, err
 	}
-	m := &MariaDB{Host: "127.0.0.1", User: "root", Password: password, root: root,
-		socket: filepath.Join(root, "mysqld.sock")}
+	m := &MariaDB{Host: listen, User: "root", Password: password, root: root,
+		socket: filepath.Join(root, "mysqld.sock"), serverID: serverID, binlog: opts.Primary, replica: replica}
 	// Every failure below returns nil and this cleans up what was made.
 	defer func() {
 		if err != nil {
@@ -100,7 +133,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return nil, err
 	}
 	if opts.TLS {
-		if m.certs, err = writeCerts(root); err != nil {
+		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames, m.issuer()); err != nil {
 			return nil, err
 		}
 		m.CAFile = m.certs.CA
@@ -115,7 +148,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return cmd
 	}
 	for attempt := 1; ; attempt++ {
-		if m.Port, err = freePort(); err != nil {
+		if m.Port, err = freePort(m.Host); err != nil {
 			return nil, err
 		}
 		err = m.launch(ctx)
@@ -206,12 +239,24 @@ func (m *MariaDB) serverArgs(data, tmp string, opts MariaDBOptions) []string {
 		"--datadir=" + data,
 		"--tmpdir=" + tmp,
 		"--user=root",
-		"--bind-address=127.0.0.1",
+		"--bind-address=" + m.Host,
 		"--port=" + strconv.Itoa(m.Port),
 		"--socket=" + m.socket,
 		"--pid-file=" + filepath.Join(m.root, "mariadbd.pid"),
 		"--skip-name-resolve",
-		"--skip-log-bin",
+	}
+	// Replication needs the primary's and each replica's server_id to
+	// differ; other servers keep the default, as before replicas existed.
+	if m.binlog || m.replica != nil {
+		args = append(args, "--server-id="+strconv.FormatUint(uint64(m.serverID), 10))
+	}
+	if m.binlog {
+		args = append(args, "--log-bin="+filepath.Join(data, "binlog"), "--binlog-format=ROW")
+	} else {
+		args = append(args, "--skip-log-bin")
+	}
+	if m.replica != nil {
+		args = append(args, "--read-only", "--relay-log="+filepath.Join(data, "relay"))
 	}
 	args = append(args, innodbThrowaway()...)
 	if opts.TLS {
@@ -241,21 +286,36 @@ func (m *MariaDB) pingSocket(ctx context.Context) error {
 	return db.PingContext(ctx)
 }
 
+// rootHosts are the hosts root may log in from: the loopback addresses,
+// localhost, and the listen address (a client of 127.0.0.4 may be given that
+// as its source address).
+func (m *MariaDB) rootHosts() []string {
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if !slices.Contains(hosts, m.Host) {
+		hosts = append(hosts, m.Host)
+	}
+	return hosts
+}
+
 // secure deletes the anonymous users and root accounts for the machine's
 // host name that mariadb-install-db creates (an anonymous user at localhost
-// shadows a '%' user of the same name), then gives root a password on localhost, 127.0.0.1
-// and ::1. The server receives password hashes, never the password.
+// shadows a '%' user of the same name), then gives root a password on
+// rootHosts. The server receives password hashes, never the password.
+// None of it goes to the binary log: a replica makes the same changes to its
+// own fresh tables, and replays only what happened on the primary after.
 func (m *MariaDB) secure(ctx context.Context) error {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr = "root", "unix", m.socket
 	cfg.InterpolateParams = true
+	cfg.Params = map[string]string{"sql_log_bin": "0"}
 	db, err := openMySQL(cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	hosts := m.rootHosts()
 	rows, err := db.QueryContext(ctx, "SELECT User, Host FROM mysql.user WHERE User = '' OR "+
-		"(User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1'))")
+		"(User = 'root' AND Host NOT IN (?, ?, ?))", hosts[0], hosts[1], hosts[2])
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
@@ -277,7 +337,7 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		}
 	}
 	hash := nativePasswordHash(m.Password)
-	for _, host := range []string{"127.0.0.1", "::1", "localhost"} {
+	for _, host := range hosts {
 		for _, stmt := range []string{
 			"CREATE USER IF NOT EXISTS 'root'@? IDENTIFIED BY PASSWORD ?",
 			"ALTER USER 'root'@? IDENTIFIED BY PASSWORD ?",
@@ -289,9 +349,27 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		if _, err := db.ExecContext(ctx, "GRANT ALL PRIVILEGES ON *.* TO 'root'@? WITH GRANT OPTION", host); err != nil {
 			return fmt.Errorf("grant root@%s: %w", host, err)
 		}
+		// read_only binds root too on a replica, as it binds the master user
+		// of an RDS read replica: a change meant for the primary fails there.
+		if m.replica == nil {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, "REVOKE READ_ONLY ADMIN ON *.* FROM 'root'@?", host); err != nil {
+			return fmt.Errorf("revoke READ_ONLY ADMIN from root@%s: %w", host, err)
+		}
 	}
 	if _, err := db.ExecContext(ctx, "FLUSH PRIVILEGES"); err != nil {
 		return fmt.Errorf("flush privileges: %w", err)
 	}
 	return nil
+}
+
+// randomServerID returns a server_id for a new server: replication needs the
+// primary's and each replica's to differ.
+func randomServerID() (uint32, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return 0, fmt.Errorf("testdb: generate server_id: %w", err)
+	}
+	return binary.BigEndian.Uint32(b)%(1<<31-2) + 2, nil
 }
