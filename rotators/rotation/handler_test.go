@@ -45,6 +45,10 @@ func (d *memDB) Ping(_ context.Context, s Secret) error {
 	return nil
 }
 
+func (d *memDB) LoginRefused(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "password authentication failed")
+}
+
 func (d *memDB) SetPassword(ctx context.Context, login Secret, user, password string) error {
 	if err := d.Ping(ctx, login); err != nil {
 		return err
