@@ -84,5 +84,8 @@
 //   - Network. Only the PID and mount namespaces are private: the function
 //     and its extensions share the test's loopback, so they reach servers
 //     the test starts on 127.0.0.1, and two functions whose extensions use
-//     the same fixed port collide (see FreePort).
+//     the same fixed port collide (see FreePort). Names resolve through the
+//     machine's /etc/hosts unless Options.Hosts gives the function a private
+//     one (RDS-style endpoint names for servers on 127.0.0.x); Go's own
+//     resolver, which static bootstraps use, reads it.
 package lambdatest

@@ -49,12 +49,12 @@ const (
 	logTailLines = 40
 )
 
-// ErrNoMountNamespace reports that Options.Opt (or the managed-instances
-// mode, see Options.Env) could not be honoured because this machine does
+// ErrNoMountNamespace reports that Options.Opt or Options.Hosts (or the
+// managed-instances mode, see Options.Env) could not be honoured because this machine does
 // not allow a private mount namespace (not root, or a container without
 // CAP_SYS_ADMIN). Tests may skip on it outside CI; in CI it is a failure
 // (see StartTest).
-var ErrNoMountNamespace = errors.New("mount namespaces unavailable: cannot mount a layer at /opt (or the function at /var/task) without touching the real ones")
+var ErrNoMountNamespace = errors.New("mount namespaces unavailable: cannot mount a layer at /opt (or the function at /var/task, or a private /etc/hosts) without touching the real ones")
 
 // managed tells whether opts select the managed-instances emulator.
 func managed(opts Options) bool {
@@ -103,6 +103,15 @@ type Options struct {
 	// and the extensions print, as it is printed (os.Stderr while
 	// debugging). Logs returns it regardless.
 	Output io.Writer
+	// Hosts, if set, maps host names to IP addresses for the function and
+	// its extensions: they see a private /etc/hosts (a read-only bind mount
+	// in their mount namespace) holding the machine's loopback lines and
+	// these entries, so an RDS-style name such as
+	// pg1.c9xyz.us-east-1.rds.amazonaws.com resolves to the 127.0.0.x a test
+	// server listens on (testdb's Listen) with Go's own resolver. The real
+	// /etc/hosts is never touched. Requires mount namespaces (see
+	// ErrNoMountNamespace).
+	Hosts map[string]string
 }
 
 // Function is a bootstrap running under the emulator. Its methods are safe
@@ -119,6 +128,8 @@ type Function struct {
 
 	done    chan struct{} // closed when the emulator has exited
 	waitErr error         // set before done is closed
+
+	hostsFile string // the private /etc/hosts, removed at Close; "" without Options.Hosts
 
 	invokeMu  sync.Mutex
 	closeOnce sync.Once
@@ -144,10 +155,8 @@ func Start(ctx context.Context, opts Options) (*Function, error) {
 	} else if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
 		return nil, fmt.Errorf("start function: bootstrap %s is not an executable file", boot)
 	}
-	if opts.Opt != "" || managed(opts) {
-		if !namespacesSupported {
-			return nil, fmt.Errorf("start function: %w", ErrNoMountNamespace)
-		}
+	if needsMountNamespace(opts) && !namespacesSupported {
+		return nil, fmt.Errorf("start function: %w", ErrNoMountNamespace)
 	}
 	if opts.Opt != "" {
 		if _, err := os.Stat("/opt"); err != nil {
@@ -167,16 +176,34 @@ func Start(ctx context.Context, opts Options) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start function: %w", err)
 	}
+	hostsFile := ""
+	if len(opts.Hosts) > 0 {
+		if hostsFile, err = writeHostsFile(opts.Hosts); err != nil {
+			return nil, fmt.Errorf("start function: %w", err)
+		}
+	}
 	for attempt := 1; ; attempt++ {
-		f, err := start(ctx, rie, boot, opts)
-		if err == nil || !errors.Is(err, errPortTaken) || attempt == 3 {
-			return f, err
+		f, err := start(ctx, rie, boot, hostsFile, opts)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 3 {
+			if hostsFile != "" {
+				os.Remove(hostsFile)
+			}
+			return nil, err
 		}
 	}
 }
 
+// needsMountNamespace tells whether opts ask for something only a private
+// mount namespace gives.
+func needsMountNamespace(opts Options) bool {
+	return opts.Opt != "" || len(opts.Hosts) > 0 || managed(opts)
+}
+
 // start makes one attempt at starting the emulator.
-func start(ctx context.Context, rie, boot string, opts Options) (*Function, error) {
+func start(ctx context.Context, rie, boot, hostsFile string, opts Options) (*Function, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("start function: %w", err)
@@ -195,20 +222,21 @@ func start(ctx context.Context, rie, boot string, opts Options) (*Function, erro
 		invokeLimit: 2*opts.Timeout + 10*time.Second,
 		client:      &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 		done:        make(chan struct{}),
+		hostsFile:   hostsFile,
 	}
 	newCmd := func(isolate bool) *exec.Cmd {
 		task := ""
 		if managed(opts) {
 			task = filepath.Dir(boot)
 		}
-		cmd := command(rie, args, opts.Opt, task)
+		cmd := command(rie, args, opts.Opt, task, hostsFile)
 		cmd.Dir = filepath.Dir(boot)
 		cmd.Env = environment(boot, opts)
 		cmd.Stdout = f.logs
 		cmd.Stderr = f.logs
 		// Stray processes could keep the log pipe open; do not wait on them.
 		cmd.WaitDelay = time.Second
-		cmd.SysProcAttr = sysProcAttr(isolate, opts.Opt != "" || task != "")
+		cmd.SysProcAttr = sysProcAttr(isolate, needsMountNamespace(opts))
 		return cmd
 	}
 	f.isolated = true
@@ -217,7 +245,7 @@ func start(ctx context.Context, rie, boot string, opts Options) (*Function, erro
 		if !namespaceRefused(err) {
 			return nil, fmt.Errorf("start function: %w", err)
 		}
-		if opts.Opt != "" || managed(opts) {
+		if needsMountNamespace(opts) {
 			return nil, fmt.Errorf("start function: %w: %w", ErrNoMountNamespace, err)
 		}
 		// Without namespaces Close finds and kills the process tree itself.
@@ -300,7 +328,12 @@ func (f *Function) Logs() string { return f.logs.String() }
 // is killed. No process it started survives. Close is idempotent and
 // reports an emulator that had already died or had to be killed.
 func (f *Function) Close() error {
-	f.closeOnce.Do(func() { f.closeErr = f.shutdown() })
+	f.closeOnce.Do(func() {
+		f.closeErr = f.shutdown()
+		if f.hostsFile != "" {
+			os.Remove(f.hostsFile)
+		}
+	})
 	return f.closeErr
 }
 

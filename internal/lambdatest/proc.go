@@ -47,10 +47,11 @@ func environment(boot string, opts Options) []string {
 
 // command returns the emulator command line. With opt or task set, a shell
 // first mounts them read-only, as Lambda mounts layers and the function
-// code, at /opt and /var/task (inside the namespace sysProcAttr creates,
-// so the host sees nothing), and then execs the emulator in its place.
-func command(rie string, args []string, opt, task string) *exec.Cmd {
-	if opt == "" && task == "" {
+// code, at /opt and /var/task, and hosts over /etc/hosts (inside the
+// namespace sysProcAttr creates, so the host sees nothing), and then execs
+// the emulator in its place.
+func command(rie string, args []string, opt, task, hosts string) *exec.Cmd {
+	if opt == "" && task == "" && hosts == "" {
 		return exec.Command(rie, args...)
 	}
 	script := `fail() { echo "lambdatest: $*" >&2; exit ` + strconv.Itoa(exitBindFailed) + `; }
@@ -62,9 +63,12 @@ if [ -n "$2" ]; then
 		fail "cannot make /var/task"
 	{ mount --bind "$2" /var/task && mount -o remount,bind,ro /var/task; } || fail "cannot bind $2 at /var/task"
 fi
-shift 2
+if [ -n "$3" ]; then
+	{ mount --bind "$3" /etc/hosts && mount -o remount,bind,ro /etc/hosts; } || fail "cannot bind $3 at /etc/hosts"
+fi
+shift 3
 exec "$@"`
-	return exec.Command("/bin/sh", append([]string{"-c", script, "lambdatest-mounts", opt, task, rie}, args...)...)
+	return exec.Command("/bin/sh", append([]string{"-c", script, "lambdatest-mounts", opt, task, hosts, rie}, args...)...)
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago, for a

@@ -15,14 +15,14 @@ const namespacesSupported = true
 // test process dies (Pdeathsig), and, when isolate is set, makes it PID 1
 // of a new PID namespace: the emulator starts the bootstrap and extensions
 // in process groups of their own, and the namespace is what guarantees
-// none outlives it. withOpt adds a private mount namespace (Go marks / as
-// recursively private in it, so the bind mount of /opt cannot propagate to
-// the host).
-func sysProcAttr(isolate, withOpt bool) *syscall.SysProcAttr {
+// none outlives it. withMounts adds a private mount namespace (Go marks /
+// as recursively private in it, so the bind mounts of /opt, /var/task and
+// /etc/hosts cannot propagate to the host).
+func sysProcAttr(isolate, withMounts bool) *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if isolate {
 		attr.Cloneflags = syscall.CLONE_NEWPID
-		if withOpt {
+		if withMounts {
 			attr.Unshareflags = syscall.CLONE_NEWNS
 		}
 	}

@@ -8,8 +8,8 @@ import "syscall"
 const namespacesSupported = false
 
 // sysProcAttr puts the emulator in its own process group; namespaces exist
-// only on Linux, so isolate and withOpt cannot be honoured here.
-func sysProcAttr(isolate, withOpt bool) *syscall.SysProcAttr {
+// only on Linux, so isolate and withMounts cannot be honoured here.
+func sysProcAttr(isolate, withMounts bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
 

@@ -18,6 +18,22 @@ var (
 	pgTLS   *Postgres // hostssl only, log_statement = 'all'
 	myPlain *MariaDB  // --skip-ssl, no general log
 	myTLS   *MariaDB  // ssl-ca/cert/key, general log on
+
+	// Servers standing for RDS hosts: their own loopback addresses and
+	// certificates that name RDS-style endpoints.
+	pgPrimary *Postgres // hostssl only, on 127.0.0.3 as pg1
+	pgStandby *Postgres // its streaming standby, hostssl only, on 127.0.0.5 as pg1-replica
+	myPrimary *MariaDB  // TLS, on 127.0.0.4 as my1
+)
+
+// RDS-style endpoint names of the servers above, and their addresses.
+const (
+	pgPrimaryName = "pg1.c9xyz.us-east-1.rds.amazonaws.com"
+	pgPrimaryIP   = "127.0.0.3"
+	myPrimaryName = "my1.c9xyz.us-east-1.rds.amazonaws.com"
+	myPrimaryIP   = "127.0.0.4"
+	pgStandbyName = "pg1-replica.c9xyz.us-east-1.rds.amazonaws.com"
+	pgStandbyIP   = "127.0.0.5"
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -39,6 +55,21 @@ func run(m *testing.M) int {
 		myTLS, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true})
 		return err
 	})
+	g.Go(func() (err error) {
+		pgPrimary, err = StartPostgres(ctx, PostgresOptions{RequireTLS: true, LogStatements: true,
+			Listen: pgPrimaryIP, DNSNames: []string{pgPrimaryName}})
+		if err != nil {
+			return err
+		}
+		pgStandby, err = StartPostgresStandby(ctx, pgPrimary, PostgresOptions{RequireTLS: true, LogStatements: true,
+			Listen: pgStandbyIP, DNSNames: []string{pgStandbyName}})
+		return err
+	})
+	g.Go(func() (err error) {
+		myPrimary, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true,
+			Listen: myPrimaryIP, DNSNames: []string{myPrimaryName}})
+		return err
+	})
 	err := g.Wait()
 	defer closeAll()
 	if err != nil {
@@ -51,7 +82,8 @@ func run(m *testing.M) int {
 // closeAll stops the shared servers; Close on a nil server (a start that
 // failed) is a no-op.
 func closeAll() {
-	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close())
+	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close(),
+		pgStandby.Close(), pgPrimary.Close(), myPrimary.Close())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -25,14 +26,21 @@ type MariaDBOptions struct {
 	// BinDir overrides where mariadb-install-db and mariadbd are looked for.
 	// Empty means /usr/sbin, /usr/bin, then PATH.
 	BinDir string
+	// Listen is the IPv4 loopback address the server listens on, e.g.
+	// "127.0.0.4"; empty means 127.0.0.1. root may also log in from it.
+	Listen string
+	// DNSNames are extra names the TLS server certificate is valid for,
+	// besides 127.0.0.1, ::1, localhost and Listen (an RDS-style endpoint
+	// name that resolves to Listen).
+	DNSNames []string
 }
 
 // MariaDB is a running throwaway MariaDB server. Users connecting over TCP
 // authenticate by password; there are no anonymous users.
 type MariaDB struct {
-	Host     string // always "127.0.0.1"
+	Host     string // the listen address, MariaDBOptions.Listen or "127.0.0.1"
 	Port     int
-	User     string // "root", which may connect from 127.0.0.1, ::1 and localhost
+	User     string // "root", which may connect from 127.0.0.1, ::1, localhost and Host
 	Password string // root's password, random per server
 	CAFile   string // PEM of the CA that signed the server certificate; "" when not TLS
 	// TLSName is the name the TLS client configuration is registered under
@@ -59,9 +67,17 @@ func mariadbDirs() []string {
 }
 
 // StartMariaDB creates a new data directory in a temp dir and starts mariadbd
-// on a free 127.0.0.1 port with its socket in the temp dir. It never touches
-// the system server. Call Close to stop it and remove its files.
+// on a free port of opts.Listen (127.0.0.1 by default) with its socket in the
+// temp dir. It never touches the system server. Call Close to stop it and
+// remove its files.
 func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err error) {
+	listen, err := listenAddress(opts.Listen)
+	if err != nil {
+		return nil, err
+	}
+	if err := validDNSNames(opts.DNSNames); err != nil {
+		return nil, err
+	}
 	dirs := mariadbDirs()
 	if opts.BinDir != "" {
 		dirs = []string{opts.BinDir}
@@ -82,7 +98,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 	if err != nil {
 		return nil, err
 	}
-	m := &MariaDB{Host: "127.0.0.1", User: "root", Password: password, root: root,
+	m := &MariaDB{Host: listen, User: "root", Password: password, root: root,
 		socket: filepath.Join(root, "mysqld.sock")}
 	// Every failure below returns nil and this cleans up what was made.
 	defer func() {
@@ -100,7 +116,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return nil, err
 	}
 	if opts.TLS {
-		if m.certs, err = writeCerts(root); err != nil {
+		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames); err != nil {
 			return nil, err
 		}
 		m.CAFile = m.certs.CA
@@ -115,7 +131,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return cmd
 	}
 	for attempt := 1; ; attempt++ {
-		if m.Port, err = freePort(); err != nil {
+		if m.Port, err = freePort(m.Host); err != nil {
 			return nil, err
 		}
 		err = m.launch(ctx)
@@ -206,7 +222,7 @@ func (m *MariaDB) serverArgs(data, tmp string, opts MariaDBOptions) []string {
 		"--datadir=" + data,
 		"--tmpdir=" + tmp,
 		"--user=root",
-		"--bind-address=127.0.0.1",
+		"--bind-address=" + m.Host,
 		"--port=" + strconv.Itoa(m.Port),
 		"--socket=" + m.socket,
 		"--pid-file=" + filepath.Join(m.root, "mariadbd.pid"),
@@ -241,10 +257,21 @@ func (m *MariaDB) pingSocket(ctx context.Context) error {
 	return db.PingContext(ctx)
 }
 
+// rootHosts are the hosts root may log in from: the loopback addresses,
+// localhost, and the listen address (a client of 127.0.0.4 may be given that
+// as its source address).
+func (m *MariaDB) rootHosts() []string {
+	hosts := []string{"127.0.0.1", "::1", "localhost"}
+	if !slices.Contains(hosts, m.Host) {
+		hosts = append(hosts, m.Host)
+	}
+	return hosts
+}
+
 // secure deletes the anonymous users and root accounts for the machine's
 // host name that mariadb-install-db creates (an anonymous user at localhost
-// shadows a '%' user of the same name), then gives root a password on localhost, 127.0.0.1
-// and ::1. The server receives password hashes, never the password.
+// shadows a '%' user of the same name), then gives root a password on
+// rootHosts. The server receives password hashes, never the password.
 func (m *MariaDB) secure(ctx context.Context) error {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr = "root", "unix", m.socket
@@ -254,8 +281,9 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
+	hosts := m.rootHosts()
 	rows, err := db.QueryContext(ctx, "SELECT User, Host FROM mysql.user WHERE User = '' OR "+
-		"(User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1'))")
+		"(User = 'root' AND Host NOT IN (?, ?, ?))", hosts[0], hosts[1], hosts[2])
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
@@ -277,7 +305,7 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		}
 	}
 	hash := nativePasswordHash(m.Password)
-	for _, host := range []string{"127.0.0.1", "::1", "localhost"} {
+	for _, host := range hosts {
 		for _, stmt := range []string{
 			"CREATE USER IF NOT EXISTS 'root'@? IDENTIFIED BY PASSWORD ?",
 			"ALTER USER 'root'@? IDENTIFIED BY PASSWORD ?",

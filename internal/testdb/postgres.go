@@ -30,12 +30,21 @@ type PostgresOptions struct {
 	// BinDir overrides where initdb and postgres are looked for. Empty means
 	// the newest /usr/lib/postgresql/<version>/bin.
 	BinDir string
+	// Listen is the IPv4 loopback address the server listens on, e.g.
+	// "127.0.0.3", so that several servers can stand for several hosts (a
+	// primary and its standby under RDS-style names). Empty means 127.0.0.1.
+	Listen string
+	// DNSNames are extra names the TLS server certificate is valid for,
+	// besides 127.0.0.1, ::1, localhost and Listen: a client verifying
+	// verify-full against pg1.c9xyz.us-east-1.rds.amazonaws.com succeeds when
+	// that name resolves to Listen (see lambdatest.Options.Hosts).
+	DNSNames []string
 }
 
 // Postgres is a running throwaway PostgreSQL server. Every TCP connection
 // must authenticate with SCRAM-SHA-256.
 type Postgres struct {
-	Host     string // always "127.0.0.1"
+	Host     string // the listen address, PostgresOptions.Listen or "127.0.0.1"
 	Port     int
 	User     string // the superuser, "postgres"
 	Password string // the superuser's password, random per server
@@ -44,6 +53,8 @@ type Postgres struct {
 
 	certs   *certFiles
 	command func() *exec.Cmd // the postgres command line for Port, built at start
+	binDir  string           // where initdb, postgres and pg_basebackup are
+	standby *standbyOf       // nil for a primary
 
 	mu   sync.Mutex // guards the fields below, so Log may race with Close
 	root string     // temp dir holding data, socket, certificates and log
@@ -75,11 +86,19 @@ func pgBinDir() (dir, version string, err error) {
 }
 
 // StartPostgres initialises a new cluster in a temp dir and starts postgres
-// on a free 127.0.0.1 port, with its unix socket in the temp dir. It never
-// touches a system cluster. Call Close to stop it and remove its files.
+// on a free port of opts.Listen (127.0.0.1 by default), with its unix socket
+// in the temp dir. It never touches a system cluster. Call Close to stop it
+// and remove its files.
 func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err error) {
 	if opts.RequireTLS {
 		opts.TLS = true
+	}
+	listen, err := listenAddress(opts.Listen)
+	if err != nil {
+		return nil, err
+	}
+	if err := validDNSNames(opts.DNSNames); err != nil {
+		return nil, err
 	}
 	binDir, version := opts.BinDir, ""
 	if binDir == "" {
@@ -107,7 +126,7 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 	if err != nil {
 		return nil, err
 	}
-	pg := &Postgres{Host: "127.0.0.1", User: "postgres", Password: password, Version: version, root: root}
+	pg := &Postgres{Host: listen, User: "postgres", Password: password, Version: version, root: root, binDir: binDir}
 	// Every failure below returns nil and this cleans up what was made.
 	defer func() {
 		if err != nil {
@@ -129,36 +148,54 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 		return nil, err
 	}
 	if opts.TLS {
-		if pg.certs, err = writeCerts(root); err != nil {
+		if err := pg.makeCerts(opts, acct); err != nil {
 			return nil, err
 		}
-		// postgres insists that its key is owned by itself (or root) and private.
-		if err := acct.chown(pg.certs.Key); err != nil {
-			return nil, err
-		}
-		pg.CAFile = pg.certs.CA
 	}
+	if err := pg.launchFirst(ctx, postgres, data, run, opts, acct); err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
 
+// makeCerts writes the TLS variant's CA and server certificate into the
+// temp dir.
+func (pg *Postgres) makeCerts(opts PostgresOptions, acct *account) error {
+	var err error
+	if pg.certs, err = writeCerts(pg.root, pg.Host, opts.DNSNames); err != nil {
+		return err
+	}
+	// postgres insists that its key is owned by itself (or root) and private.
+	if err := acct.chown(pg.certs.Key); err != nil {
+		return err
+	}
+	pg.CAFile = pg.certs.CA
+	return nil
+}
+
+// launchFirst builds the postgres command line for data and starts it on a
+// free port. A free port can be taken by another process before postgres
+// binds it, so it tries a few ports before giving up.
+func (pg *Postgres) launchFirst(ctx context.Context, postgres, data, run string, opts PostgresOptions, acct *account) error {
 	pg.command = func() *exec.Cmd {
-		cmd := exec.Command(postgres, append([]string{"-D", data}, pgSettings(pg.Port, run, pg.certs, opts)...)...)
-		cmd.Dir = root
+		cmd := exec.Command(postgres, append([]string{"-D", data}, pgSettings(pg.Host, pg.Port, run, pg.certs, opts)...)...)
+		cmd.Dir = pg.root
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.credential()}
 		return cmd
 	}
-	// A free port can be taken by another process before postgres binds it;
-	// try a few ports before giving up.
 	for attempt := 1; ; attempt++ {
-		if pg.Port, err = freePort(); err != nil {
-			return nil, err
+		var err error
+		if pg.Port, err = freePort(pg.Host); err != nil {
+			return err
 		}
 		err = pg.launch(ctx)
 		if err == nil {
-			return pg, nil
+			return nil
 		}
 		if errors.Is(err, errPortTaken) && attempt < 3 {
 			continue
 		}
-		return nil, err
+		return err
 	}
 }
 
@@ -209,8 +246,10 @@ func (pg *Postgres) initdb(ctx context.Context, initdb, data string, acct *accou
 	return nil
 }
 
-// pgHBA demands SCRAM-SHA-256 from every connection; with requireTLS, TCP
-// connections must also use TLS.
+// pgHBA demands SCRAM-SHA-256 from every connection, replication ones (a
+// standby's) included; with requireTLS, TCP connections must also use TLS.
+// All of 127/8 is accepted: a server may listen on 127.0.0.3, and which
+// loopback source address a client gets is the kernel's choice.
 func pgHBA(requireTLS bool) string {
 	host := "host"
 	if requireTLS {
@@ -218,15 +257,17 @@ func pgHBA(requireTLS bool) string {
 	}
 	return "# written by internal/testdb\n" +
 		"local all all scram-sha-256\n" +
-		host + " all all 127.0.0.1/32 scram-sha-256\n" +
-		host + " all all ::1/128 scram-sha-256\n"
+		host + " all all 127.0.0.0/8 scram-sha-256\n" +
+		host + " all all ::1/128 scram-sha-256\n" +
+		host + " replication all 127.0.0.0/8 scram-sha-256\n" +
+		host + " replication all ::1/128 scram-sha-256\n"
 }
 
 // pgSettings are the postgres command-line settings. Durability is off (the
 // data is thrown away) so start-up and tests are fast.
-func pgSettings(port int, socketDir string, certs *certFiles, opts PostgresOptions) []string {
+func pgSettings(listen string, port int, socketDir string, certs *certFiles, opts PostgresOptions) []string {
 	set := map[string]string{
-		"listen_addresses":           "127.0.0.1",
+		"listen_addresses":           listen,
 		"port":                       strconv.Itoa(port),
 		"unix_socket_directories":    socketDir,
 		"password_encryption":        "scram-sha-256",
@@ -240,6 +281,7 @@ func pgSettings(port int, socketDir string, certs *certFiles, opts PostgresOptio
 		"shared_buffers":             "16MB",
 		"max_connections":            "50",
 		"dynamic_shared_memory_type": "mmap", // in the data dir, not /dev/shm: nothing leaks on a kill
+		"hot_standby":                "on",   // a standby (StartPostgresStandby) answers queries
 	}
 	if certs != nil {
 		set["ssl"] = "on"
@@ -286,6 +328,7 @@ func (pg *Postgres) UserDSN(user, password, dbname string) string {
 
 // TLSConfig returns a client TLS configuration that verifies the server
 // against CAFile and the name "localhost"; nil when the server has no TLS.
+// Set ServerName to one of PostgresOptions.DNSNames to check that name.
 func (pg *Postgres) TLSConfig() *tls.Config {
 	if pg.certs == nil {
 		return nil
@@ -364,7 +407,18 @@ func (pg *Postgres) Close() error {
 		}
 		pg.root = ""
 	}
+	if pg.standby != nil {
+		errs = append(errs, pg.standby.dropRole())
+		pg.standby = nil
+	}
 	return errors.Join(errs...)
+}
+
+// running reports whether the server has been started and not closed.
+func (pg *Postgres) running() bool {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	return pg.srv != nil
 }
 
 // String describes the server without its password.

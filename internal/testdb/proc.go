@@ -63,10 +63,10 @@ func randomSecret() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// freePort asks the kernel for a free TCP port on 127.0.0.1. Another process
-// may take it before the server binds; starters retry on "address in use".
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePort asks the kernel for a free TCP port on host. Another process may
+// take it before the server binds; starters retry on "address in use".
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("testdb: find a free port: %w", err)
 	}
@@ -225,25 +225,39 @@ func logExcerpt(what, text string) string {
 }
 
 // waitReady calls probe until it succeeds, the process exits, or the
-// start-up timeout passes. Each probe gets a short deadline of its own.
+// start-up timeout passes.
 func (s *server) waitReady(ctx context.Context, probe func(context.Context) error) error {
+	err := poll(ctx, s.exited, probe)
+	if errors.Is(err, errStopped) {
+		return fmt.Errorf("server exited before accepting connections (%v): %w", s.waitErr, errExited)
+	}
+	return err
+}
+
+// errStopped is what poll returns when its stop channel closes.
+var errStopped = errors.New("stopped")
+
+// poll calls check until it succeeds, stop is closed (errStopped), or
+// startTimeout passes; the error then carries check's last complaint. Each
+// check gets a short deadline of its own. Every wait for a condition in this
+// package (a server ready, a standby streaming, a replica caught up) is one.
+func poll(ctx context.Context, stop <-chan struct{}, check func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	var last error
 	for {
 		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
-		last = probe(pctx)
+		last := check(pctx)
 		pcancel()
 		if last == nil {
 			return nil
 		}
 		select {
-		case <-s.exited:
-			return fmt.Errorf("server exited before accepting connections (%v): %w", s.waitErr, errExited)
+		case <-stop:
+			return errStopped
 		case <-ctx.Done():
-			return fmt.Errorf("not ready after %s (last attempt: %v): %w", startTimeout, last, ctx.Err())
+			return fmt.Errorf("not after %s (last check: %v): %w", startTimeout, last, ctx.Err())
 		case <-tick.C:
 		}
 	}

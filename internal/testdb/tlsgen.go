@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,15 +18,17 @@ import (
 // certFiles are the PEM files a TLS server variant is configured with.
 type certFiles struct {
 	CA   string // CA certificate, handed to clients for verify-full
-	Cert string // server certificate, SAN 127.0.0.1, ::1 and localhost
+	Cert string // server certificate, SANs from certNames
 	Key  string // server private key (PKCS#8)
 
 	pool *x509.CertPool // the CA, for building client tls.Configs
 }
 
 // writeCerts generates a fresh CA and a server certificate signed by it into
-// dir. Both live an hour: longer than any test, and never trusted elsewhere.
-func writeCerts(dir string) (*certFiles, error) {
+// dir, for the names certNames(listen, dnsNames) gives. Both live an hour:
+// longer than any test, and never trusted elsewhere.
+func writeCerts(dir, listen string, dnsNames []string) (*certFiles, error) {
+	ips, names := certNames(listen, dnsNames)
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("testdb: generate CA key: %w", err)
@@ -62,8 +63,8 @@ func writeCerts(dir string) (*certFiles, error) {
 		NotAfter:     now.Add(time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback},
+		DNSNames:     names,
+		IPAddresses:  ips,
 	}
 	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
 	if err != nil {
