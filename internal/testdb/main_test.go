@@ -23,7 +23,8 @@ var (
 	// certificates that name RDS-style endpoints.
 	pgPrimary *Postgres // hostssl only, on 127.0.0.3 as pg1
 	pgStandby *Postgres // its streaming standby, hostssl only, on 127.0.0.5 as pg1-replica
-	myPrimary *MariaDB  // TLS, on 127.0.0.4 as my1
+	myPrimary *MariaDB  // TLS, general log, binary log, on 127.0.0.4 as my1
+	myReplica *MariaDB  // its replica, TLS, general log, on 127.0.0.6 as my1-replica
 )
 
 // RDS-style endpoint names of the servers above, and their addresses.
@@ -34,6 +35,8 @@ const (
 	myPrimaryIP   = "127.0.0.4"
 	pgStandbyName = "pg1-replica.c9xyz.us-east-1.rds.amazonaws.com"
 	pgStandbyIP   = "127.0.0.5"
+	myReplicaName = "my1-replica.c9xyz.us-east-1.rds.amazonaws.com"
+	myReplicaIP   = "127.0.0.6"
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -66,8 +69,13 @@ func run(m *testing.M) int {
 		return err
 	})
 	g.Go(func() (err error) {
-		myPrimary, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true,
+		myPrimary, err = StartMariaDB(ctx, MariaDBOptions{TLS: true, GeneralLog: true, Primary: true,
 			Listen: myPrimaryIP, DNSNames: []string{myPrimaryName}})
+		if err != nil {
+			return err
+		}
+		myReplica, err = StartMariaDBReplica(ctx, myPrimary, MariaDBOptions{TLS: true, GeneralLog: true,
+			Listen: myReplicaIP, DNSNames: []string{myReplicaName}})
 		return err
 	})
 	err := g.Wait()
@@ -83,7 +91,7 @@ func run(m *testing.M) int {
 // failed) is a no-op.
 func closeAll() {
 	err := errors.Join(pgPlain.Close(), pgTLS.Close(), myPlain.Close(), myTLS.Close(),
-		pgStandby.Close(), pgPrimary.Close(), myPrimary.Close())
+		pgStandby.Close(), pgPrimary.Close(), myReplica.Close(), myPrimary.Close())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

@@ -2,6 +2,8 @@ package testdb
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -33,6 +35,11 @@ type MariaDBOptions struct {
 	// besides 127.0.0.1, ::1, localhost and Listen (an RDS-style endpoint
 	// name that resolves to Listen).
 	DNSNames []string
+	// Primary turns the binary log on from the first boot (every server has
+	// a unique server_id), so that StartMariaDBReplica can replicate the
+	// server from its first event. Off by default: without a replica the
+	// binary log only costs time.
+	Primary bool
 }
 
 // MariaDB is a running throwaway MariaDB server. Users connecting over TCP
@@ -52,6 +59,9 @@ type MariaDB struct {
 	certs      *certFiles
 	command    func() *exec.Cmd // the mariadbd command line for Port, built at start
 	secured    bool             // root has its password (secure ran)
+	serverID   uint32           // unique per server, for replication
+	binlog     bool             // MariaDBOptions.Primary
+	replica    *replicaOf       // nil unless StartMariaDBReplica started it
 
 	mu       sync.Mutex // guards the fields below, so Log may race with Close
 	root     string
@@ -70,7 +80,17 @@ func mariadbDirs() []string {
 // on a free port of opts.Listen (127.0.0.1 by default) with its socket in the
 // temp dir. It never touches the system server. Call Close to stop it and
 // remove its files.
-func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err error) {
+func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
+	password, err := randomSecret()
+	if err != nil {
+		return nil, err
+	}
+	return startMariaDB(ctx, opts, password, nil)
+}
+
+// startMariaDB starts a server whose root password is password; a replica
+// (replica not nil) is read-only.
+func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, replica *replicaOf) (_ *MariaDB, err error) {
 	listen, err := listenAddress(opts.Listen)
 	if err != nil {
 		return nil, err
@@ -90,7 +110,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 	if err != nil {
 		return nil, err
 	}
-	password, err := randomSecret()
+	serverID, err := randomServerID()
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +119,7 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (_ *MariaDB, err err
 		return nil, err
 	}
 	m := &MariaDB{Host: listen, User: "root", Password: password, root: root,
-		socket: filepath.Join(root, "mysqld.sock")}
+		socket: filepath.Join(root, "mysqld.sock"), serverID: serverID, binlog: opts.Primary, replica: replica}
 	// Every failure below returns nil and this cleans up what was made.
 	defer func() {
 		if err != nil {
@@ -227,7 +247,15 @@ func (m *MariaDB) serverArgs(data, tmp string, opts MariaDBOptions) []string {
 		"--socket=" + m.socket,
 		"--pid-file=" + filepath.Join(m.root, "mariadbd.pid"),
 		"--skip-name-resolve",
-		"--skip-log-bin",
+		"--server-id=" + strconv.FormatUint(uint64(m.serverID), 10),
+	}
+	if m.binlog {
+		args = append(args, "--log-bin="+filepath.Join(data, "binlog"), "--binlog-format=ROW")
+	} else {
+		args = append(args, "--skip-log-bin")
+	}
+	if m.replica != nil {
+		args = append(args, "--read-only", "--relay-log="+filepath.Join(data, "relay"))
 	}
 	args = append(args, innodbThrowaway()...)
 	if opts.TLS {
@@ -272,10 +300,13 @@ func (m *MariaDB) rootHosts() []string {
 // host name that mariadb-install-db creates (an anonymous user at localhost
 // shadows a '%' user of the same name), then gives root a password on
 // rootHosts. The server receives password hashes, never the password.
+// None of it goes to the binary log: a replica makes the same changes to its
+// own fresh tables, and replays only what happened on the primary after.
 func (m *MariaDB) secure(ctx context.Context) error {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr = "root", "unix", m.socket
 	cfg.InterpolateParams = true
+	cfg.Params = map[string]string{"sql_log_bin": "0"}
 	db, err := openMySQL(cfg)
 	if err != nil {
 		return err
@@ -322,4 +353,14 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		return fmt.Errorf("flush privileges: %w", err)
 	}
 	return nil
+}
+
+// randomServerID returns a server_id for a new server: replication needs the
+// primary's and each replica's to differ.
+func randomServerID() (uint32, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return 0, fmt.Errorf("testdb: generate server_id: %w", err)
+	}
+	return binary.BigEndian.Uint32(b)%(1<<31-2) + 2, nil
 }

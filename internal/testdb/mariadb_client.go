@@ -182,6 +182,10 @@ func (m *MariaDB) Close() error {
 		}
 		m.root = ""
 	}
+	if m.replica != nil && !m.replica.dropped {
+		errs = append(errs, m.replica.dropUser())
+		m.replica.dropped = true
+	}
 	return errors.Join(errs...)
 }
 

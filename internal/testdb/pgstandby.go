@@ -19,6 +19,7 @@ import (
 type standbyOf struct {
 	primary *Postgres
 	role    string
+	dropped bool // guarded by the standby's mu
 }
 
 // dropRole drops the replication role on the primary, unless the primary has

@@ -149,6 +149,17 @@ func TestPostgresStandbyOfPlainPrimary(t *testing.T) {
 			t.Fatalf("replication login with a wrong password: %v, want SQLSTATE 28P01", err)
 		}
 	})
+	// A restarted standby resumes streaming by itself.
+	if err := standby.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	createPostgresUser(t, pgPlain, "after restart user", "pw")
+	if err := standby.WaitCaughtUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgLogin(ctx, standby, "after restart user", "pw", "disable", false); err != nil {
+		t.Fatalf("login on the restarted standby: %v", err)
+	}
 	if err := standby.Close(); err != nil {
 		t.Fatal(err)
 	}

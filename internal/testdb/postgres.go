@@ -407,9 +407,9 @@ func (pg *Postgres) Close() error {
 		}
 		pg.root = ""
 	}
-	if pg.standby != nil {
+	if pg.standby != nil && !pg.standby.dropped {
 		errs = append(errs, pg.standby.dropRole())
-		pg.standby = nil
+		pg.standby.dropped = true
 	}
 	return errors.Join(errs...)
 }
