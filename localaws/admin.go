@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
 )
 
 // adminPrefix starts every admin route. No AWS path begins with it.
@@ -19,7 +17,9 @@ const adminPrefix = "/_localaws/"
 // Fault makes the next Count calls of one operation fail or slow down, so a
 // client's retry, timeout and stale-cache paths can be tested.
 type Fault struct {
-	// Operation is the full X-Amz-Target, e.g. "secretsmanager.GetSecretValue".
+	// Operation is the full X-Amz-Target, e.g. "secretsmanager.GetSecretValue",
+	// or for the Query services the signing name and the Action, e.g.
+	// "sts.AssumeRole" or "rds.DescribeDBInstances".
 	Operation string `json:"operation"`
 	// Code is the AWS error code to answer with; empty means "only delay".
 	Code string `json:"code,omitempty"`
@@ -37,7 +37,7 @@ type Fault struct {
 func (f Fault) validate() error {
 	switch {
 	case !strings.Contains(f.Operation, "."):
-		return fmt.Errorf("fault operation %q: want a full X-Amz-Target such as secretsmanager.GetSecretValue", f.Operation)
+		return fmt.Errorf("fault operation %q: want a full X-Amz-Target such as secretsmanager.GetSecretValue, or sts.AssumeRole", f.Operation)
 	case f.Code == "" && f.LatencyMs <= 0:
 		return errors.New("fault needs a code, a latencyMs, or both")
 	case f.Count < 0 || f.LatencyMs < 0:
@@ -85,9 +85,9 @@ func (s *Server) count(target string) *Fault {
 	return &f
 }
 
-// applyFault delays and/or fails one call; it reports whether the response
-// has been written.
-func (s *Server) applyFault(w http.ResponseWriter, ctx context.Context, target string, f *Fault) bool {
+// applyFault delays and/or fails one call, writing the error in the call's
+// protocol with writeErr; it reports whether the response has been written.
+func (s *Server) applyFault(ctx context.Context, target string, f *Fault, writeErr func(status int, code, message string)) bool {
 	if f.LatencyMs > 0 {
 		t := time.NewTimer(time.Duration(f.LatencyMs) * time.Millisecond)
 		defer t.Stop()
@@ -95,7 +95,7 @@ func (s *Server) applyFault(w http.ResponseWriter, ctx context.Context, target s
 		case <-t.C:
 		case <-ctx.Done():
 			// The client has gone; nobody reads this answer.
-			awsjson.WriteErrorCode(w, http.StatusServiceUnavailable, "RequestCanceled", "client went away during injected latency")
+			writeErr(http.StatusServiceUnavailable, "RequestCanceled", "client went away during injected latency")
 			return true
 		}
 	}
@@ -103,7 +103,7 @@ func (s *Server) applyFault(w http.ResponseWriter, ctx context.Context, target s
 		return false
 	}
 	s.logger.Debug("injected fault", "target", target, "code", f.Code, "status", f.Status)
-	awsjson.WriteErrorCode(w, f.Status, f.Code, f.Message)
+	writeErr(f.Status, f.Code, f.Message)
 	return true
 }
 
@@ -122,7 +122,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		want = http.MethodGet
 	}
 	switch route {
-	case "stats", "faults", "functions", "reset", "seed", "clock", "events":
+	case "stats", "faults", "functions", "reset", "seed", "clock", "events", "rds":
 	default:
 		adminError(w, http.StatusNotFound, "no admin route "+r.URL.Path)
 		return
@@ -142,6 +142,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveTimeAndSeed(w, r, route, body)
 	case "stats":
 		adminJSON(w, s.Stats())
+	case "rds":
+		var sd SeedRDS
+		if err := strictJSON(body, &sd); err != nil {
+			adminError(w, http.StatusBadRequest, "rds: "+err.Error())
+			return
+		}
+		if err := s.DeclareRDS(sd); err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		adminJSON(w, struct{}{})
 	case "reset":
 		s.Reset()
 		adminJSON(w, struct{}{})

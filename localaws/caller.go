@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -21,47 +22,91 @@ import (
 
 var regionShape = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
-// credentialScope returns the access key id and Region of a SigV4
-// Authorization header; ok is false when the header carries no credential.
-func credentialScope(auth string) (accessKey, region string, ok bool) {
-	_, rest, found := strings.Cut(auth, "Credential=")
-	if !found {
-		return "", "", false
+// sigScope is what a SigV4 credential scope names.
+type sigScope struct{ key, region, service string }
+
+// credentialScope reads a SigV4 credential, from an Authorization header
+// ("AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...")
+// or a presigned URL's X-Amz-Credential ("AKID/DATE/REGION/SERVICE/aws4_request");
+// ok is false when it carries no credential.
+func credentialScope(auth string) (sc sigScope, ok bool) {
+	rest := auth
+	if _, after, found := strings.Cut(auth, "Credential="); found {
+		rest = after
+	} else if strings.HasPrefix(auth, "AWS4-") {
+		return sigScope{}, false
 	}
 	if i := strings.IndexAny(rest, ", "); i >= 0 {
 		rest = rest[:i]
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) != 5 || parts[0] == "" || parts[4] != "aws4_request" {
-		return "", "", false
+		return sigScope{}, false
 	}
-	return parts[0], parts[2], true
+	return sigScope{key: parts[0], region: parts[2], service: parts[3]}, true
 }
 
-// caller identifies a request. A credential scoped to something that is not
-// a Region is refused as AWS refuses it.
-func (s *Server) caller(r *http.Request) (secretsmanager.Caller, error) {
+// requestScope is the credential scope of a signed request, presigned or not.
+func requestScope(r *http.Request) (sigScope, bool) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		return credentialScope(auth)
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		return credentialScope(cred)
+	}
+	return sigScope{}, false
+}
+
+// Why a signed request has no caller; each protocol answers with its own code.
+var (
+	errScopeRegion  = errors.New("credential should be scoped to a valid region")
+	errTokenExpired = errors.New("the security token included in the request is expired")
+)
+
+// identity is who sent a request, and where.
+type identity struct {
+	caller    secretsmanager.Caller
+	principal principals.Principal
+}
+
+// identify reads a request's caller. A credential scoped to something that
+// is not a Region, and temporary credentials past their expiry on
+// localaws's clock, are refused as AWS refuses them.
+func (s *Server) identify(r *http.Request) (identity, error) {
 	s.mu.Lock()
 	home := secretsmanager.Caller{Account: s.acct, Region: s.region}
 	s.mu.Unlock()
-	home.Principal = principals.Root(home.Account).ARN
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return home, nil
-	}
-	key, region, ok := credentialScope(auth)
+	root := principals.Root(home.Account)
+	home.Principal = root.ARN
+	id := identity{caller: home, principal: root}
+	sc, ok := requestScope(r)
 	if !ok {
-		return home, nil
+		return id, nil
 	}
-	if !regionShape.MatchString(region) {
-		return home, awsjson.ClientError("InvalidSignatureException", "Credential should be scoped to a valid region.")
+	if !regionShape.MatchString(sc.region) {
+		return id, errScopeRegion
 	}
-	c := home
-	c.Region = region
-	if p, known := s.keys.Lookup(key); known {
-		c.Account, c.Principal = p.Account, p.ARN
+	id.caller.Region = sc.region
+	if p, known := s.keys.Lookup(sc.key); known {
+		if p.Expired(s.clock.Now()) {
+			return id, errTokenExpired
+		}
+		id.caller.Account, id.caller.Principal, id.principal = p.Account, p.ARN, p
 	}
-	return c, nil
+	return id, nil
+}
+
+// caller identifies a JSON 1.1 request, with the errors those services
+// answer.
+func (s *Server) caller(r *http.Request) (secretsmanager.Caller, error) {
+	id, err := s.identify(r)
+	switch {
+	case errors.Is(err, errScopeRegion):
+		return id.caller, awsjson.ClientError("InvalidSignatureException", "Credential should be scoped to a valid region.")
+	case errors.Is(err, errTokenExpired):
+		return id.caller, awsjson.ClientError("ExpiredTokenException", "The security token included in the request is expired")
+	}
+	return id.caller, nil
 }
 
 // callerKey carries the caller to the SSM side's Secrets Manager bridge.

@@ -13,11 +13,13 @@ func TestCredentialScope(t *testing.T) {
 		{"AWS4-HMAC-SHA256 Credential=A/B/C", "", "", false},
 		{"Bearer token", "", "", false},
 		{"AWS4-HMAC-SHA256 Credential=/20260101/us-east-1/ssm/aws4_request", "", "", false},
+		{"AWS4-HMAC-SHA256 SignedHeaders=host", "", "", false},
+		{"ASIAEXAMPLE000000001/20260101/us-east-1/sts/aws4_request", "ASIAEXAMPLE000000001", "us-east-1", true},
 	}
 	for _, tc := range cases {
-		key, region, ok := credentialScope(tc.auth)
-		if key != tc.key || region != tc.region || ok != tc.ok {
-			t.Errorf("credentialScope(%q) = %q, %q, %v", tc.auth, key, region, ok)
+		sc, ok := credentialScope(tc.auth)
+		if sc.key != tc.key || sc.region != tc.region || ok != tc.ok {
+			t.Errorf("credentialScope(%q) = %+v, %v", tc.auth, sc, ok)
 		}
 	}
 }
@@ -28,8 +30,8 @@ func FuzzCredentialScope(f *testing.F) {
 	f.Add("AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-west-2/secretsmanager/aws4_request, SignedHeaders=host")
 	f.Add("Credential=////aws4_request")
 	f.Fuzz(func(t *testing.T, auth string) {
-		key, _, ok := credentialScope(auth)
-		if ok && key == "" {
+		sc, ok := credentialScope(auth)
+		if ok && sc.key == "" {
 			t.Fatalf("ok with an empty access key for %q", auth)
 		}
 	})

@@ -3,8 +3,8 @@
 // AWS_ENDPOINT_URL (or a client's BaseEndpoint) at it.
 //
 // A Server is an http.Handler, so tests run it with httptest; the
-// localaws command serves it on a port. Besides the AWS JSON 1.1 API it
-// answers admin routes under /_localaws/ (call counts, injected faults,
+// localaws command serves it on a port. Besides the AWS JSON 1.1 API, and
+// the Query API of STS and RDS, it answers admin routes under /_localaws/ (call counts, injected faults,
 // rotation functions, seeds, the clock, events, reset). It is a development
 // and test backend, never a production store: it keeps everything in memory
 // and checks no signature, though it reads the Region and access key from
@@ -27,7 +27,9 @@ import (
 	"github.com/paramsecrets/paramsecrets/localaws/internal/eventlog"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/parameterstore"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/principals"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/rds"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/secretsmanager"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/sts"
 )
 
 // Defaults used when Options leave the account or Region empty.
@@ -69,10 +71,12 @@ type Server struct {
 	keys   *principals.Registry
 	events *eventlog.Log
 	ticks  ticker
+	sts    *sts.Service
 
 	mu     sync.Mutex
 	sm     *secretsmanager.Store
 	ssm    map[scope]*parameterstore.Store
+	rds    map[scope]*rds.Store
 	region string
 	acct   string
 	stats  map[string]int
@@ -97,6 +101,7 @@ func NewServer(opts Options) *Server {
 		opts: opts, logger: opts.Logger, fns: newFunctions(), clock: clock.New(opts.Now),
 		keys: principals.NewRegistry(), events: &eventlog.Log{},
 	}
+	s.sts = sts.New(s.clock.Now, s.keys)
 	s.resetLocked(opts.Region, opts.AccountID)
 	return s
 }
@@ -109,11 +114,12 @@ func (s *Server) resetLocked(region, account string) {
 		Region: region, AccountID: account, Now: s.clock.Now, Invoker: s.fns, Logger: s.logger, Events: s.events.Add,
 	})
 	s.ssm = map[scope]*parameterstore.Store{}
+	s.rds = map[scope]*rds.Store{}
 	s.stats = map[string]int{}
 	s.faults = map[string][]*Fault{}
 }
 
-// Reset forgets everything: secrets, parameters, call counts, faults,
+// Reset forgets everything: secrets, parameters, RDS instances and clusters, call counts, faults,
 // events, principals and registered functions; the home Region and account
 // return to the Options'. The clock keeps its time: it never goes back.
 func (s *Server) Reset() {
@@ -157,6 +163,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	target := r.Header.Get("X-Amz-Target")
+	if target == "" && s.isQuery(r) {
+		s.serveQuery(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" || target == "" {
 		awsjson.WriteErrorCode(w, http.StatusBadRequest, "UnknownOperationException",
 			"expected POST / with an X-Amz-Target header")
@@ -170,7 +180,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fault != nil {
-		if done := s.applyFault(w, r.Context(), target, fault); done {
+		writeErr := func(status int, code, message string) { awsjson.WriteErrorCode(w, status, code, message) }
+		if done := s.applyFault(r.Context(), target, fault, writeErr); done {
 			return
 		}
 	}

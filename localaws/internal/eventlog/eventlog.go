@@ -7,11 +7,11 @@
 package eventlog
 
 import (
-	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"sync"
 	"time"
+
+	"github.com/paramsecrets/paramsecrets/localaws/internal/ids"
 )
 
 // Event is one event as an EventBridge rule target receives it.
@@ -43,13 +43,7 @@ func New(source, detailType, account, region string, at time.Time, resources []s
 	}
 }
 
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func newID() string { return ids.UUID() }
 
 // Capacity bounds the log: a long-running server keeps the newest events.
 const Capacity = 10000

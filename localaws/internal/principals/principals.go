@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Principal is who signed a request.
@@ -22,6 +23,17 @@ type Principal struct {
 	ARN string
 	// Account is the 12-digit account id in the ARN.
 	Account string
+	// UserID is what GetCallerIdentity answers as UserId; empty means one
+	// derived from the ARN. STS sets it for the sessions it issues.
+	UserID string
+	// Expires is when temporary credentials stop working; the zero time is
+	// never (long-term keys).
+	Expires time.Time
+}
+
+// Expired reports whether the principal's credentials have expired at now.
+func (p Principal) Expired(now time.Time) bool {
+	return !p.Expires.IsZero() && !now.Before(p.Expires)
 }
 
 // Root is the principal of an account's root user, which stands in for any
@@ -61,12 +73,23 @@ func NewRegistry() *Registry { return &Registry{keys: map[string]Principal{}} }
 // Register maps an access key id to a principal ARN; a later registration of
 // the same key replaces the earlier one.
 func (r *Registry) Register(accessKey, principalARN string) error {
-	if !accessKeyID.MatchString(accessKey) {
-		return fmt.Errorf("access key id %q: want 16-128 upper-case letters and digits", accessKey)
-	}
 	p, err := Parse(principalARN)
 	if err != nil {
 		return err
+	}
+	return r.Add(accessKey, p)
+}
+
+// Add maps an access key id to a principal made by the caller, such as an
+// STS session with its expiry; the ARN must parse as Parse reads it.
+func (r *Registry) Add(accessKey string, p Principal) error {
+	if !accessKeyID.MatchString(accessKey) {
+		return fmt.Errorf("access key id %q: want 16-128 upper-case letters and digits", accessKey)
+	}
+	if got, err := Parse(p.ARN); err != nil {
+		return err
+	} else if got.Account != p.Account {
+		return fmt.Errorf("principal %q: account %q is not the ARN's", p.ARN, p.Account)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -3,6 +3,7 @@ package principals
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestRegisterAndLookup(t *testing.T) {
@@ -76,4 +77,27 @@ func TestConcurrentRegistration(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestAddSessionExpires(t *testing.T) {
+	t.Parallel()
+	r := NewRegistry()
+	exp := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	p := Principal{ARN: "arn:aws:sts::222233334444:assumed-role/reader/s", Account: "222233334444", UserID: "AROAEXAMPLE:s", Expires: exp}
+	if err := r.Add("ASIAEXAMPLE000000001", p); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := r.Lookup("ASIAEXAMPLE000000001")
+	if !ok || got != p {
+		t.Fatalf("Lookup = %+v, %v", got, ok)
+	}
+	if got.Expired(exp.Add(-time.Second)) || !got.Expired(exp) {
+		t.Error("a session is expired from its Expiration on, not before")
+	}
+	if (Principal{}).Expired(exp) {
+		t.Error("a long-term key expired")
+	}
+	if err := r.Add("ASIAEXAMPLE000000002", Principal{ARN: p.ARN, Account: "555566667777"}); err == nil {
+		t.Error("Add accepted an account that is not the ARN's")
+	}
 }

@@ -1,11 +1,11 @@
 package secretsmanager
 
 import (
-	"crypto/rand"
 	"fmt"
 	"strings"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsjson"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/ids"
 )
 
 // Limits from the Secrets Manager API reference and quotas page
@@ -136,13 +136,7 @@ func checkStages(stages []string) error {
 
 // newToken returns a random version id in UUID form, what the SDKs generate
 // when the caller gives no ClientRequestToken.
-func newToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func newToken() string { return ids.UUID() }
 
 func deref(p *string) string {
 	if p == nil {
