@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/paramsecrets/paramsecrets/internal/safebuf"
 	"github.com/paramsecrets/paramsecrets/localaws"
@@ -37,18 +38,22 @@ const (
 	managedBody = `{"username":"root","password":"` + rootPass + `"}`
 )
 
-func testTopology() rdsTopology {
-	return rdsTopology{
-		instances: []rdsInstance{
-			{id: "pg1", engine: "postgres", address: pgPrimary, port: 5432},
-			{id: "pg1-ro", engine: "postgres", address: pgReplica, port: 5432, readReplicaSource: "pg1"},
-			{id: "other1", engine: "postgres", address: otherHost, port: 5432},
-			{id: "other1-ro", engine: "postgres", address: otherRepl, port: 5432, readReplicaSource: "other1"},
-			{id: "aur1-a", engine: "aurora-postgresql", address: aurInstA, port: 5432, clusterID: "aur1"},
-			{id: "aur1-b", engine: "aurora-postgresql", address: aurInstB, port: 5432, clusterID: "aur1"},
+// testTopology is the RDS side of the tests' account, in localaws's seed.
+func testTopology() *localaws.SeedRDS {
+	inst := func(id, engine, address, cluster, source string) localaws.SeedDBInstance {
+		return localaws.SeedDBInstance{ID: id, Engine: engine, Address: address, Port: 5432, ClusterID: cluster, ReadReplicaSource: source}
+	}
+	return &localaws.SeedRDS{
+		Instances: []localaws.SeedDBInstance{
+			inst("pg1", "postgres", pgPrimary, "", ""),
+			inst("pg1-ro", "postgres", pgReplica, "", "pg1"),
+			inst("other1", "postgres", otherHost, "", ""),
+			inst("other1-ro", "postgres", otherRepl, "", "other1"),
+			inst("aur1-a", "aurora-postgresql", aurInstA, "aur1", ""),
+			inst("aur1-b", "aurora-postgresql", aurInstB, "aur1", ""),
 		},
-		clusters: []rdsCluster{{id: "aur1", engine: "aurora-postgresql", endpoint: aurWriter, readerEndpoint: aurReader, port: 5432,
-			members: []rdsMember{{id: "aur1-a", writer: true}, {id: "aur1-b"}}}},
+		Clusters: []localaws.SeedDBCluster{{ID: "aur1", Engine: "aurora-postgresql", Endpoint: aurWriter, ReaderEndpoint: aurReader, Port: 5432,
+			Members: []localaws.SeedDBClusterMember{{ID: "aur1-a", Writer: true}, {ID: "aur1-b"}}}},
 	}
 }
 
@@ -129,11 +134,10 @@ func (d *hostDB) SyncClone(ctx context.Context, master Secret, p Pair) error {
 	return d.memDB.SyncClone(ctx, master, p)
 }
 
-// rdsEnv is an engine with a Secrets Manager (localaws) and an RDS holding testTopology.
+// rdsEnv is an engine with Secrets Manager and RDS (localaws, holding testTopology).
 type rdsEnv struct {
 	*engineEnv
 	db   *hostDB
-	rds  *fakeRDS
 	logs *safebuf.Buffer
 	r    *Rotator
 }
@@ -144,12 +148,21 @@ func newRDSEnv(t *testing.T, strategy Strategy) *rdsEnv {
 	env := &rdsEnv{
 		engineEnv: e,
 		db:        &hostDB{memDB: e.db, replicas: []string{pgReplica, otherRepl, aurReader, aurInstB}},
-		rds:       newFakeRDS(testTopology()),
 		logs:      &safebuf.Buffer{},
 	}
-	env.r = New(strategy, env.db, e.sm, e.pw, slog.New(slog.NewTextHandler(env.logs, nil))).WithRDS(env.rds)
+	if err := e.srv.Seed(localaws.Seed{RDS: testTopology()}); err != nil {
+		t.Fatal(err)
+	}
+	client := rds.New(rds.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), Credentials: aws.AnonymousCredentials{}})
+	env.r = New(strategy, env.db, e.sm, e.pw, slog.New(slog.NewTextHandler(env.logs, nil))).WithRDS(client)
 	e.srv.RegisterHandler(testFunctionARN, env.r.Handle)
 	return env
+}
+
+// rdsFails makes every DescribeDBInstances fail as a role without the permission does.
+func (e *rdsEnv) rdsFails() {
+	e.srv.InjectFault(localaws.Fault{Operation: "rds.DescribeDBInstances", Code: "AccessDenied", Status: 403,
+		Message: "not authorized to perform rds:DescribeDBInstances", Count: 1000})
 }
 
 // seedSecret creates a secret with tags (the API refuses aws: tags; a seed may set them).
@@ -304,21 +317,23 @@ func TestAlternatingUsersOnAReplica(t *testing.T) {
 func TestAlternatingUsersRefusesAForeignHostBeforeAnyLogin(t *testing.T) {
 	cases := []struct {
 		name, host, wantErr string
-		rdsErr              error
+		rdsFails            bool
 	}{
-		{"another instance", otherHost, "nor a read replica or Aurora reader of it", nil},
-		{"a replica of another instance", otherRepl, "is a read replica of DB instance other1, whose primary is " + otherHost, nil},
-		{"the replica's name under another domain", "pg1-ro.evil.example.com", "nor a read replica", nil},
-		{"the replica's name with more labels", pgReplica + ".evil.example.com", "nor a read replica", nil},
-		{"a host RDS does not know", "db.example.internal", "nor a read replica", nil},
-		{"an IP address", "192.0.2.10", "nor a read replica", nil},
-		{"the cluster's reader, master on another instance", aurReader, "is the reader endpoint of DB cluster aur1, whose primary is " + aurWriter, nil},
-		{"RDS cannot answer", pgReplica, "RDS could not tell whether that is a replica of it", errors.New("AccessDenied: not authorized to perform rds:DescribeDBInstances")},
+		{"another instance", otherHost, "nor a read replica or Aurora reader of it", false},
+		{"a replica of another instance", otherRepl, "is a read replica of DB instance other1, whose primary is " + otherHost, false},
+		{"the replica's name under another domain", "pg1-ro.evil.example.com", "nor a read replica", false},
+		{"the replica's name with more labels", pgReplica + ".evil.example.com", "nor a read replica", false},
+		{"a host RDS does not know", "db.example.internal", "nor a read replica", false},
+		{"an IP address", "192.0.2.10", "nor a read replica", false},
+		{"the cluster's reader, master on another instance", aurReader, "is the reader endpoint of DB cluster aur1, whose primary is " + aurWriter, false},
+		{"RDS cannot answer", pgReplica, "RDS could not tell whether that is a replica of it", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newRDSEnv(t, AlternatingUsers())
-			e.rds.err = tc.rdsErr
+			if tc.rdsFails {
+				e.rdsFails()
+			}
 			e.seedSecret(t, masterName, `{"engine":"postgres","host":"`+pgPrimary+`","port":5432,"username":"root","password":"`+rootPass+`"}`)
 			e.seedSecret(t, "app", userBody(tc.host, masterName))
 			err := e.rotate(t, "app")
@@ -369,7 +384,7 @@ func TestSingleUserOnAReplicaChangesThePrimary(t *testing.T) {
 // route), the host is used as it is, with a warning, as before RDS support.
 func TestSingleUserWithoutRDSBehavesAsBefore(t *testing.T) {
 	e := newRDSEnv(t, SingleUser())
-	e.rds.err = errors.New("AccessDenied: not authorized to perform rds:DescribeDBInstances")
+	e.rdsFails()
 	e.seedSecret(t, "app", userBody(pgPrimary, ""))
 	if err := e.rotate(t, "app"); err != nil {
 		t.Fatalf("rotation: %v", err)
