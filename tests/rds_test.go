@@ -1,10 +1,17 @@
 package tests
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/paramsecrets/paramsecrets/internal/demo/sandbox"
+	"github.com/paramsecrets/paramsecrets/internal/lambdatest"
 )
 
 // TestRDS runs the four rotators under the emulator against an RDS account made of real
@@ -201,4 +208,46 @@ func shortName(r sandbox.Rotator) string {
 	name := map[string]string{"postgres-single-user": "psu", "postgres-alternating-users": "pau",
 		"mysql-single-user": "msu", "mysql-alternating-users": "mau"}[r.Name]
 	return name
+}
+
+// TestRecordedRDSEventsStepByStep replays events/postgres-rds/*.json, as `sam local
+// invoke -e` does: the demo secret whose master secret RDS manages (username, password
+// and the system tag only) is rotated one step at a time by postgres-alternating-users.
+func TestRecordedRDSEventsStepByStep(t *testing.T) {
+	w := newWorld(t, "rdsev_")
+	r := sandbox.RDSRotator()
+	evs, err := sandbox.LoadRotationEventsIn(repoRoot(t), sandbox.RDSEventsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range sandbox.Steps() {
+		if ev := evs[i]; ev.Step != step || ev.SecretID != sandbox.PartialSecretARN(sandbox.RDSSecretName) ||
+			ev.ClientRequestToken != evs[0].ClientRequestToken || ev.RotationToken == "" || ev.RotationToken != evs[0].RotationToken {
+			t.Errorf("events/%s/%s.json: not one rotation of %s", sandbox.RDSEventsDir, step, sandbox.RDSSecretName)
+		}
+	}
+	old, _ := w.secret(t, sandbox.RDSSecretName, "AWSCURRENT")
+	errStop := errors.New("stopped before createSecret: the steps are invoked one by one")
+	w.cloud.Server.RegisterHandler(r.FunctionARN(), func(context.Context, events.SecretsManagerSecretRotationEvent) error { return errStop })
+	if _, err := w.cloud.SecretsManager().RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{
+		SecretId: aws.String(evs[0].SecretID), ClientRequestToken: aws.String(evs[0].ClientRequestToken),
+	}); err == nil {
+		t.Fatal("RotateSecret succeeded with a function that refuses every step")
+	}
+	fn := lambdatest.StartTest(t, suite.bin.RDSRotatorOptions(w.cloud, suite.dbs))
+	for _, step := range sandbox.Steps() {
+		if _, err := fn.Invoke(t.Context(), recordedEvent(t, sandbox.RDSEventsDir+"/"+step+".json")); err != nil {
+			t.Fatalf("%s/%s.json: %v", sandbox.RDSEventsDir, step, err)
+		}
+	}
+	cur, version := w.secret(t, sandbox.RDSSecretName, "AWSCURRENT")
+	if version != evs[0].ClientRequestToken || cur.Username != old.Username+"_clone" {
+		t.Errorf("AWSCURRENT is %s for %s, want the events' token %s for %s_clone", version, cur.Username, evs[0].ClientRequestToken, old.Username)
+	}
+	assertLogsIn(t, cur)
+	assertLogsIn(t, old)
+	if !strings.Contains(fn.Logs(), "master secret completed from RDS") {
+		t.Errorf("the rotator did not complete the master secret from RDS:\n%s", fn.Logs())
+	}
+	assertNoSecret(t, fn.Logs(), old, cur)
 }
