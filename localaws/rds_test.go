@@ -2,6 +2,7 @@ package localaws_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -237,5 +238,56 @@ func TestRDSFaults(t *testing.T) {
 	}
 	if _, err := c.DescribeDBInstances(t.Context(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("pg1")}); err != nil {
 		t.Fatalf("the call after the fault: %v", err)
+	}
+}
+
+// TestDescribeDBInstancesPages: the SDK's paginator walks MaxRecords pages
+// with the Marker localaws answers.
+func TestDescribeDBInstancesPages(t *testing.T) {
+	t.Parallel()
+	srv, url := startLocal(t, localaws.Options{})
+	var decl localaws.SeedRDS
+	var want []string
+	for i := range 25 {
+		id := fmt.Sprintf("db%02d", i)
+		want = append(want, id)
+		decl.Instances = append(decl.Instances, localaws.SeedDBInstance{ID: id, Engine: "mysql", Address: id + ".example", Port: 3306})
+	}
+	if err := srv.DeclareRDS(decl); err != nil {
+		t.Fatal(err)
+	}
+	p := rds.NewDescribeDBInstancesPaginator(newRDSClient(url, "us-east-1"), &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(20)})
+	var got []string
+	pages := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, instanceIDs(out.DBInstances)...)
+	}
+	if pages != 2 || !slices.Equal(got, want) {
+		t.Errorf("%d pages of %v, want 2 pages of %v", pages, got, want)
+	}
+}
+
+// TestDesignSeedRDS loads the rds part of DESIGN.md's seed example as it is
+// written there: empty clusterId and readReplicaSource mean none.
+func TestDesignSeedRDS(t *testing.T) {
+	t.Parallel()
+	srv, url := startLocal(t, localaws.Options{})
+	err := srv.LoadSeed(strings.NewReader(`{"region": "us-east-1", "accountId": "123456789012",
+ "rds": {"instances": [{"id": "pg1", "engine": "postgres", "address": "pg1.c9xyz.us-east-1.rds.amazonaws.com",
+                        "port": 5432, "clusterId": "", "readReplicaSource": ""}],
+         "clusters": [{"id": "aur1", "engine": "aurora-postgresql", "endpoint": "...", "readerEndpoint": "...",
+                       "port": 5432, "members": [{"id": "aur1-a", "writer": true}]}]}}`))
+	if err != nil {
+		t.Fatalf("LoadSeed: %v", err)
+	}
+	out, err := newRDSClient(url, "us-east-1").DescribeDBInstances(t.Context(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("pg1")})
+	if err != nil || out.DBInstances[0].DBClusterIdentifier != nil || out.DBInstances[0].ReadReplicaSourceDBInstanceIdentifier != nil ||
+		aws.ToString(out.DBInstances[0].DBInstanceArn) != "arn:aws:rds:us-east-1:123456789012:db:pg1" {
+		t.Errorf("pg1 = %+v, %v", out, err)
 	}
 }
