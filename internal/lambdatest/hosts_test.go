@@ -19,16 +19,7 @@ func hostEtcHosts(t *testing.T) (content string, mounted bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(info)) {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == "/etc/hosts" {
-			mounted = true
-		}
-	}
-	return string(b), mounted
+	return string(b), mountedAt(t, "/etc/hosts")
 }
 
 // resolve asks the function to look name up.

@@ -22,16 +22,23 @@ func hostOpt(t *testing.T) (entries []string, mounted bool) {
 	for _, de := range des {
 		entries = append(entries, de.Name())
 	}
+	return entries, mountedAt(t, "/opt")
+}
+
+// mountedAt tells whether anything is mounted at path, as this process
+// sees it.
+func mountedAt(t *testing.T, path string) bool {
+	t.Helper()
 	info, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for line := range strings.Lines(string(info)) {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == "/opt" {
-			mounted = true
+		if f := strings.Fields(line); len(f) > 4 && f[4] == path {
+			return true
 		}
 	}
-	return entries, mounted
+	return false
 }
 
 // running lists the live processes whose argv[0] is one of names.

@@ -2,13 +2,15 @@
 // installed binaries, for tests that need a real database.
 //
 // Each server lives in its own temp dir (data, unix socket, certificates,
-// log), listens on a free 127.0.0.1 port and never touches the system
-// services on 5432/3306 or their data. Authentication is real: PostgreSQL
-// demands SCRAM-SHA-256 for every connection (password_encryption =
-// scram-sha-256), MariaDB has no anonymous users and a root password, so a
-// wrong password fails. The TLS variants get a fresh CA and a server
-// certificate for 127.0.0.1, ::1 and localhost; clients verify it with
-// CAFile (sslmode=verify-full) or TLSConfig. Servers without TLS really
+// log), listens on a free port of a loopback address (127.0.0.1, or the
+// options' Listen such as 127.0.0.3) and never touches the system services
+// on 5432/3306 or their data. Authentication is real: PostgreSQL demands
+// SCRAM-SHA-256 for every connection, replication included
+// (password_encryption = scram-sha-256), MariaDB has no anonymous users and
+// a root password, so a wrong password fails. The TLS variants get a fresh
+// CA and a server certificate for 127.0.0.1, ::1, localhost, the listen
+// address and the options' DNSNames; clients verify it with CAFile
+// (sslmode=verify-full) or TLSConfig. Servers without TLS really
 // have it off, so "TLS required against a plain server fails" is testable.
 //
 // On Debian the servers come from the postgresql and mariadb-server
@@ -79,6 +81,35 @@
 // on the same port with the same data: open sessions are dropped, users,
 // passwords and data survive (the soak harness restarts a database in the
 // middle of a rotation with it).
+//
+// # Replicas and RDS-style hosts
+//
+// StartPostgresStandby starts a streaming hot standby of a running
+// PostgreSQL (pg_basebackup -R, a SCRAM replication role), and
+// StartMariaDBReplica a read-only GTID replica of a MariaDB started with
+// MariaDBOptions.Primary (binary log from the first boot). Each is a
+// *Postgres or *MariaDB like any other, on its own address and port, with
+// the primary's users and passwords. Their replication methods let a test
+// control lag instead of sleeping over it: PauseReplication holds the
+// primary's changes back, ResumeReplication lets them through, and
+// WaitCaughtUp returns once everything the primary committed so far is
+// visible on the replica (each bounded at 60 s):
+//
+//	primary, _ := testdb.StartPostgres(ctx, testdb.PostgresOptions{RequireTLS: true,
+//		Listen: "127.0.0.3", DNSNames: []string{"pg1.c9xyz.us-east-1.rds.amazonaws.com"}})
+//	defer primary.Close()
+//	standby, _ := testdb.StartPostgresStandby(ctx, primary, testdb.PostgresOptions{RequireTLS: true,
+//		Listen: "127.0.0.5", DNSNames: []string{"pg1-replica.c9xyz.us-east-1.rds.amazonaws.com"}})
+//	defer standby.Close() // runs first: it drops its replication role on the primary
+//	_ = standby.PauseReplication(ctx)
+//	// ... change a password on the primary: the standby still has the old one
+//	_ = standby.ResumeReplication(ctx)
+//	_ = standby.WaitCaughtUp(ctx) // now it has the new one
+//
+// A Lambda under lambdatest reaches those servers by name when
+// lambdatest.Options.Hosts maps pg1.c9xyz.us-east-1.rds.amazonaws.com to
+// 127.0.0.3 in its private /etc/hosts. In the test process itself, dial
+// Host and set the TLS ServerName to the name (TLSConfig).
 //
 // Passwords handed to CreateUser reach the server as a SCRAM verifier
 // (PostgreSQL) or a mysql_native_password hash (MariaDB), so the statement

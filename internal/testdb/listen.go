@@ -9,10 +9,14 @@ import (
 // defaultListen is the address a server listens on when its options name none.
 const defaultListen = "127.0.0.1"
 
-// listenAddress validates a Listen option: empty means defaultListen, anything
-// else must be an IPv4 loopback address (all of 127/8 is loopback on Linux), so
-// a throwaway server is never reachable from another machine.
-func listenAddress(listen string) (string, error) {
+// listenAddress validates the Listen and DNSNames options and returns the
+// address to listen on. Empty means defaultListen; anything else must be an
+// IPv4 loopback address (all of 127/8 is loopback on Linux), so a throwaway
+// server is never reachable from another machine.
+func listenAddress(listen string, dnsNames []string) (string, error) {
+	if err := validDNSNames(dnsNames); err != nil {
+		return "", err
+	}
 	if listen == "" {
 		return defaultListen, nil
 	}

@@ -91,11 +91,8 @@ func StartMariaDB(ctx context.Context, opts MariaDBOptions) (*MariaDB, error) {
 // startMariaDB starts a server whose root password is password; a replica
 // (replica not nil) is read-only.
 func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, replica *replicaOf) (_ *MariaDB, err error) {
-	listen, err := listenAddress(opts.Listen)
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
 	if err != nil {
-		return nil, err
-	}
-	if err := validDNSNames(opts.DNSNames); err != nil {
 		return nil, err
 	}
 	dirs := mariadbDirs()
@@ -136,7 +133,7 @@ func startMariaDB(ctx context.Context, opts MariaDBOptions, password string, rep
 		return nil, err
 	}
 	if opts.TLS {
-		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames); err != nil {
+		if m.certs, err = writeCerts(root, m.Host, opts.DNSNames, m.issuer()); err != nil {
 			return nil, err
 		}
 		m.CAFile = m.certs.CA
@@ -347,6 +344,14 @@ func (m *MariaDB) secure(ctx context.Context) error {
 		}
 		if _, err := db.ExecContext(ctx, "GRANT ALL PRIVILEGES ON *.* TO 'root'@? WITH GRANT OPTION", host); err != nil {
 			return fmt.Errorf("grant root@%s: %w", host, err)
+		}
+		// read_only binds root too on a replica, as it binds the master user
+		// of an RDS read replica: a change meant for the primary fails there.
+		if m.replica == nil {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, "REVOKE READ_ONLY ADMIN ON *.* FROM 'root'@?", host); err != nil {
+			return fmt.Errorf("revoke READ_ONLY ADMIN from root@%s: %w", host, err)
 		}
 	}
 	if _, err := db.ExecContext(ctx, "FLUSH PRIVILEGES"); err != nil {

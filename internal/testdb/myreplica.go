@@ -32,6 +32,15 @@ func (m *MariaDB) running() bool {
 	return m.srv != nil
 }
 
+// issuer is the CA a TLS server's certificate is signed by: a replica's
+// primary's, if it has one, else nil for a fresh CA.
+func (m *MariaDB) issuer() *certFiles {
+	if m.replica == nil {
+		return nil
+	}
+	return m.replica.primary.certs
+}
+
 // errNotReplica is returned by the replication methods of a server that is
 // not a replica.
 var errNotReplica = errors.New("not a replica (see StartMariaDBReplica)")
@@ -46,8 +55,13 @@ var errNotReplica = errors.New("not a replica (see StartMariaDBReplica)")
 // (bounded at 60 s).
 //
 // Users, passwords and grants made on the primary reach the replica
-// (WaitCaughtUp waits for them); root has the primary's password. A TLS
-// primary is replicated over TLS, verifying its certificate. opts.TLS,
+// (WaitCaughtUp waits for them); root has the primary's password but not
+// READ_ONLY ADMIN, so read_only refuses its writes too, as an RDS read
+// replica refuses the master user's. A TLS
+// primary is replicated over TLS, verifying its certificate. A TLS
+// replica's certificate is signed by a TLS primary's CA (as RDS signs an
+// instance and its replicas with one CA), so the primary's CAFile verifies
+// both. opts.TLS,
 // GeneralLog, Listen and DNSNames apply to the replica itself, and
 // opts.Primary is ignored. Close stops it, removes its files and drops the
 // replication user on the primary.

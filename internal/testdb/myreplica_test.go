@@ -30,6 +30,9 @@ func TestMariaDBReplicaReplicates(t *testing.T) {
 	if readOnly != 1 {
 		t.Error("the replica is not read_only")
 	}
+	if err := myReplica.Exec(t.Context(), "", "CREATE DATABASE replica_root_write"); mysqlErrno(err) != errReadOnly {
+		t.Errorf("root's write on the replica: %v, want error %d (read_only)", err, errReadOnly)
+	}
 	if replicaID == primaryID {
 		t.Errorf("replica and primary share server_id %d", primaryID)
 	}

@@ -42,8 +42,10 @@ func (s *standbyOf) dropRole() error {
 // The standby has the primary's users and passwords, its superuser
 // included (they are replicated), and is read-only. opts.TLS, RequireTLS,
 // LogStatements, Listen and DNSNames apply to the standby itself; BinDir is
-// the primary's. If the primary requires TLS, the standby connects to it
-// with verify-full. Close stops it, removes its files and drops its
+// the primary's. A TLS primary is streamed from over TLS with verify-full
+// against its CAFile. A TLS standby's certificate is signed by a TLS
+// primary's CA (as RDS signs an instance and its replicas with one CA), so
+// the primary's CAFile verifies both. Close stops it, removes its files and drops its
 // replication role on the primary; like a primary it dies with the test
 // process.
 func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresOptions) (_ *Postgres, err error) {
@@ -56,11 +58,8 @@ func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresO
 	if opts.RequireTLS {
 		opts.TLS = true
 	}
-	listen, err := listenAddress(opts.Listen)
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
 	if err != nil {
-		return nil, err
-	}
-	if err := validDNSNames(opts.DNSNames); err != nil {
 		return nil, err
 	}
 	basebackup, err := findBinary("pg_basebackup", "postgresql", primary.binDir)
@@ -102,27 +101,14 @@ func StartPostgresStandby(ctx context.Context, primary *Postgres, opts PostgresO
 		return nil, fmt.Errorf("testdb: postgres standby: create the replication role: %w", err)
 	}
 
-	data, run := filepath.Join(root, "data"), filepath.Join(root, "run")
-	if err := mkdirOwned(data, acct); err != nil {
-		return nil, err
-	}
-	if err := mkdirOwned(run, acct); err != nil {
+	data, run, err := pgDirs(root, acct)
+	if err != nil {
 		return nil, err
 	}
 	if err := pg.baseBackup(ctx, basebackup, data, replPassword, acct); err != nil {
 		return nil, err
 	}
-	// The copy holds the primary's pg_hba.conf; the standby's own options say
-	// whether it demands TLS.
-	if err := writeOwned(filepath.Join(data, "pg_hba.conf"), []byte(pgHBA(opts.RequireTLS)), 0o600, acct); err != nil {
-		return nil, err
-	}
-	if opts.TLS {
-		if err := pg.makeCerts(opts, acct); err != nil {
-			return nil, err
-		}
-	}
-	if err := pg.launchFirst(ctx, postgres, data, run, opts, acct); err != nil {
+	if err := pg.configureAndLaunch(ctx, postgres, data, run, opts, acct); err != nil {
 		return nil, err
 	}
 	if err := poll(ctx, pg.srv.exited, pg.streaming); err != nil {

@@ -93,11 +93,8 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 	if opts.RequireTLS {
 		opts.TLS = true
 	}
-	listen, err := listenAddress(opts.Listen)
+	listen, err := listenAddress(opts.Listen, opts.DNSNames)
 	if err != nil {
-		return nil, err
-	}
-	if err := validDNSNames(opts.DNSNames); err != nil {
 		return nil, err
 	}
 	binDir, version := opts.BinDir, ""
@@ -134,35 +131,55 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (_ *Postgres, err 
 		}
 	}()
 
-	data, run := filepath.Join(root, "data"), filepath.Join(root, "run")
-	if err := mkdirOwned(data, acct); err != nil {
-		return nil, err
-	}
-	if err := mkdirOwned(run, acct); err != nil {
+	data, run, err := pgDirs(root, acct)
+	if err != nil {
 		return nil, err
 	}
 	if err := pg.initdb(ctx, initdb, data, acct); err != nil {
 		return nil, err
 	}
-	if err := writeOwned(filepath.Join(data, "pg_hba.conf"), []byte(pgHBA(opts.RequireTLS)), 0o600, acct); err != nil {
-		return nil, err
-	}
-	if opts.TLS {
-		if err := pg.makeCerts(opts, acct); err != nil {
-			return nil, err
-		}
-	}
-	if err := pg.launchFirst(ctx, postgres, data, run, opts, acct); err != nil {
+	if err := pg.configureAndLaunch(ctx, postgres, data, run, opts, acct); err != nil {
 		return nil, err
 	}
 	return pg, nil
 }
 
+// pgDirs creates the data dir and the socket dir in root, owned by acct.
+func pgDirs(root string, acct *account) (data, run string, err error) {
+	data, run = filepath.Join(root, "data"), filepath.Join(root, "run")
+	if err := mkdirOwned(data, acct); err != nil {
+		return "", "", err
+	}
+	if err := mkdirOwned(run, acct); err != nil {
+		return "", "", err
+	}
+	return data, run, nil
+}
+
+// configureAndLaunch writes pg_hba.conf (over the primary's, in a standby's
+// copy: the server's own options say whether it demands TLS) and the TLS
+// variant's certificates, then starts the server.
+func (pg *Postgres) configureAndLaunch(ctx context.Context, postgres, data, run string, opts PostgresOptions, acct *account) error {
+	if err := writeOwned(filepath.Join(data, "pg_hba.conf"), []byte(pgHBA(opts.RequireTLS)), 0o600, acct); err != nil {
+		return err
+	}
+	if opts.TLS {
+		if err := pg.makeCerts(opts, acct); err != nil {
+			return err
+		}
+	}
+	return pg.launchFirst(ctx, postgres, data, run, opts, acct)
+}
+
 // makeCerts writes the TLS variant's CA and server certificate into the
-// temp dir.
+// temp dir; a standby's is signed by its primary's CA, if it has one.
 func (pg *Postgres) makeCerts(opts PostgresOptions, acct *account) error {
+	var issuer *certFiles
+	if pg.standby != nil {
+		issuer = pg.standby.primary.certs
+	}
 	var err error
-	if pg.certs, err = writeCerts(pg.root, pg.Host, opts.DNSNames); err != nil {
+	if pg.certs, err = writeCerts(pg.root, pg.Host, opts.DNSNames, issuer); err != nil {
 		return err
 	}
 	// postgres insists that its key is owned by itself (or root) and private.

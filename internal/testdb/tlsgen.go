@@ -22,18 +22,23 @@ type certFiles struct {
 	Key  string // server private key (PKCS#8)
 
 	pool *x509.CertPool // the CA, for building client tls.Configs
+	ca   *certAuthority // kept in memory so a replica's certificate can be signed by it
 }
 
-// writeCerts generates a fresh CA and a server certificate signed by it into
-// dir, for the names certNames(listen, dnsNames) gives. Both live an hour:
-// longer than any test, and never trusted elsewhere.
-func writeCerts(dir, listen string, dnsNames []string) (*certFiles, error) {
-	ips, names := certNames(listen, dnsNames)
+// certAuthority is a throwaway CA.
+type certAuthority struct {
+	cert *x509.Certificate
+	der  []byte
+	key  *ecdsa.PrivateKey
+}
+
+// newCA generates a CA that lives an hour: longer than any test, and never
+// trusted elsewhere.
+func newCA(now time.Time) (*certAuthority, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("testdb: generate CA key: %w", err)
 	}
-	now := time.Now()
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "testdb throwaway CA"},
@@ -51,13 +56,37 @@ func writeCerts(dir, listen string, dnsNames []string) (*certFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testdb: parse CA certificate: %w", err)
 	}
+	return &certAuthority{cert: ca, der: caDER, key: caKey}, nil
+}
 
+// writeCerts writes into dir a server certificate for the names
+// certNames(listen, dnsNames) gives and the CA that signed it: issuer's CA
+// when issuer is not nil (a replica's certificate is signed by its
+// primary's CA, as RDS signs an instance and its replicas with one CA, so a
+// client trusting one CA file reaches both), else a fresh one. The
+// certificate lives an hour.
+func writeCerts(dir, listen string, dnsNames []string, issuer *certFiles) (*certFiles, error) {
+	ips, names := certNames(listen, dnsNames)
+	now := time.Now()
+	var ca *certAuthority
+	if issuer != nil {
+		ca = issuer.ca
+	} else {
+		var err error
+		if ca, err = newCA(now); err != nil {
+			return nil, err
+		}
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return nil, fmt.Errorf("testdb: generate serial number: %w", err)
+	}
 	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("testdb: generate server key: %w", err)
 	}
 	srvTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
+		SerialNumber: serial.Add(serial, big.NewInt(2)), // unique under a shared CA
 		Subject:      pkix.Name{CommonName: "localhost"},
 		NotBefore:    now.Add(-time.Minute),
 		NotAfter:     now.Add(time.Hour),
@@ -66,7 +95,7 @@ func writeCerts(dir, listen string, dnsNames []string) (*certFiles, error) {
 		DNSNames:     names,
 		IPAddresses:  ips,
 	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca, &srvKey.PublicKey, caKey)
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, ca.cert, &srvKey.PublicKey, ca.key)
 	if err != nil {
 		return nil, fmt.Errorf("testdb: create server certificate: %w", err)
 	}
@@ -80,14 +109,15 @@ func writeCerts(dir, listen string, dnsNames []string) (*certFiles, error) {
 		Cert: filepath.Join(dir, "server.pem"),
 		Key:  filepath.Join(dir, "server.key"),
 		pool: x509.NewCertPool(),
+		ca:   ca,
 	}
-	cf.pool.AddCert(ca)
+	cf.pool.AddCert(ca.cert)
 	files := []struct {
 		path, typ string
 		der       []byte
 		mode      os.FileMode
 	}{
-		{cf.CA, "CERTIFICATE", caDER, 0o644},
+		{cf.CA, "CERTIFICATE", ca.der, 0o644},
 		{cf.Cert, "CERTIFICATE", srvDER, 0o644},
 		{cf.Key, "PRIVATE KEY", keyDER, 0o600},
 	}
