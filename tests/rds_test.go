@@ -3,8 +3,10 @@ package tests
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +24,7 @@ func TestRDS(t *testing.T) {
 	t.Run("replicas", func(t *testing.T) { testRDSReplicas(t, f) })
 	t.Run("foreign host", func(t *testing.T) { testRDSForeignHostRefused(t, f) })
 	t.Run("aurora", func(t *testing.T) { testRDSAurora(t, f) })
+	t.Run("stopped replica", func(t *testing.T) { testRDSStoppedReplica(t, f) })
 
 	// With only username, password and the system tag in the master secret, both
 	// alternating rotators rotate ten times; after every rotation both users log in and
@@ -250,4 +253,42 @@ func TestRecordedRDSEventsStepByStep(t *testing.T) {
 		t.Errorf("the rotator did not complete the master secret from RDS:\n%s", fn.Logs())
 	}
 	assertNoSecret(t, fn.Logs(), old, cur)
+}
+
+// testRDSStoppedReplica: when the replica does not catch up within the function's time
+// (its timeout less 2 s), testSecret fails saying so and AWSCURRENT stays; the change is
+// on the primary, and once replication runs again, Secrets Manager's retry with the same
+// token completes the rotation.
+func testRDSStoppedReplica(t *testing.T, f *rdsFixture) {
+	w := newRDSWorld(t, f, "sr_")
+	r := rotatorByName(t, "postgres-single-user")
+	u := w.addUser(t, r, shortName(r), pgReplicaName, f.pgReplica.Port, "")
+	w.caughtUp(t, u)
+	fn := w.startRotatorWithTimeout(t, r, 4*time.Second)
+	before := w.value(t, u, "AWSCURRENT")
+	resume := w.pauseReplication(t, u)
+	err := w.rotate(t.Context(), u)
+	want := pgReplicaName + ":" + strconv.Itoa(f.pgReplica.Port) + " is a read replica of DB instance pg1 and did not accept the pending credential within"
+	if err == nil || !strings.Contains(err.Error(), "testSecret") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("rotation error = %v, want testSecret saying %q\n%s", err, want, fn.Logs())
+	}
+	pending := w.value(t, u, "AWSPENDING")
+	if cur := w.value(t, u, "AWSCURRENT"); cur.version != before.version {
+		t.Fatal("AWSCURRENT moved after a failed testSecret")
+	}
+	if strings.Contains(err.Error(), pending.Password) || strings.Contains(fn.Logs(), pending.Password) {
+		t.Error("the new password is in the error or the log")
+	}
+	w.assertLogin(t, u, pending, onPrimary)
+	resume()
+	if _, err := w.cloud.SecretsManager().RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{
+		SecretId: aws.String(u.secret), ClientRequestToken: aws.String(pending.version),
+	}); err != nil {
+		t.Fatalf("retried rotation: %v\n%s", err, fn.Logs())
+	}
+	cur := w.value(t, u, "AWSCURRENT")
+	if cur.version != pending.version {
+		t.Errorf("AWSCURRENT is %s after the retry, want the pending version %s", cur.version, pending.version)
+	}
+	w.assertLogin(t, u, cur, onReplica)
 }

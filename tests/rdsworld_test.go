@@ -70,9 +70,17 @@ func (w *rdsWorld) addUser(t *testing.T, r sandbox.Rotator, name, host string, p
 // /etc/hosts; RotateSecret in this world invokes it.
 func (w *rdsWorld) startRotator(t *testing.T, r sandbox.Rotator) *lambdatest.Function {
 	t.Helper()
+	return w.startRotatorWithTimeout(t, r, 0)
+}
+
+// startRotatorWithTimeout is startRotator with the function timeout timeout (0: the
+// emulator's default).
+func (w *rdsWorld) startRotatorWithTimeout(t *testing.T, r sandbox.Rotator, timeout time.Duration) *lambdatest.Function {
+	t.Helper()
 	opts := suite.bin.RotatorOptions(w.cloud, r)
-	opts.Env = append(opts.Env, "AWS_ENDPOINT_URL_RDS="+w.cloud.URL, "DB_CA_BUNDLE="+w.f.caBundle)
+	opts.Env = append(opts.Env, "DB_CA_BUNDLE="+w.f.caBundle)
 	opts.Hosts = w.f.hosts
+	opts.Timeout = timeout
 	fn := lambdatest.StartTest(t, opts)
 	w.cloud.Register(r, fn)
 	return fn
