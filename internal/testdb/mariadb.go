@@ -35,9 +35,9 @@ type MariaDBOptions struct {
 	// besides 127.0.0.1, ::1, localhost and Listen (an RDS-style endpoint
 	// name that resolves to Listen).
 	DNSNames []string
-	// Primary turns the binary log on from the first boot (every server has
-	// a unique server_id), so that StartMariaDBReplica can replicate the
-	// server from its first event. Off by default: without a replica the
+	// Primary turns the binary log on from the first boot and gives the
+	// server a random server_id (as each replica gets one), so that
+	// StartMariaDBReplica can replicate the server from its first event. Off by default: without a replica the
 	// binary log only costs time.
 	Primary bool
 }
@@ -59,7 +59,7 @@ type MariaDB struct {
 	certs      *certFiles
 	command    func() *exec.Cmd // the mariadbd command line for Port, built at start
 	secured    bool             // root has its password (secure ran)
-	serverID   uint32           // unique per server, for replication
+	serverID   uint32           // random, for a primary or a replica
 	binlog     bool             // MariaDBOptions.Primary
 	replica    *replicaOf       // nil unless StartMariaDBReplica started it
 
@@ -244,7 +244,11 @@ func (m *MariaDB) serverArgs(data, tmp string, opts MariaDBOptions) []string {
 		"--socket=" + m.socket,
 		"--pid-file=" + filepath.Join(m.root, "mariadbd.pid"),
 		"--skip-name-resolve",
-		"--server-id=" + strconv.FormatUint(uint64(m.serverID), 10),
+	}
+	// Replication needs the primary's and each replica's server_id to
+	// differ; other servers keep the default, as before replicas existed.
+	if m.binlog || m.replica != nil {
+		args = append(args, "--server-id="+strconv.FormatUint(uint64(m.serverID), 10))
 	}
 	if m.binlog {
 		args = append(args, "--log-bin="+filepath.Join(data, "binlog"), "--binlog-format=ROW")
