@@ -31,6 +31,8 @@ func TestDemo(t *testing.T) {
 		"logged in to PostgreSQL", "logged in to MariaDB", "with the new password",
 		"old password of app is refused", "previous user reporter still logs in",
 		"flushed its metrics at SHUTDOWN",
+		"demo/postgres-rds (master secret managed by RDS)", "rds!db-demo-pg holds only password and username",
+		"analyst_clone logs in to PostgreSQL with the new password",
 		"stopped",
 	} {
 		if !strings.Contains(transcript, want) {

@@ -87,6 +87,29 @@ func TestSAMLocalFiles(t *testing.T) {
 			t.Errorf("%s: masterarn %q, want the seeded master secret", r.SecretName(), v.MasterARN)
 		}
 	}
+
+	// The RDS chapter: the user secret names the managed master secret, whose tag names
+	// a declared instance, and the secret is rotated by the events' rotator.
+	rdsUser, managed := secrets[sandbox.RDSSecretName], secrets[sandbox.ManagedMasterSecretName]
+	var v struct {
+		MasterARN string `json:"masterarn"`
+	}
+	if rdsUser.SecretString == nil || json.Unmarshal([]byte(*rdsUser.SecretString), &v) != nil ||
+		v.MasterARN != sandbox.PartialSecretARN(sandbox.ManagedMasterSecretName) || rdsUser.RotationLambdaARN != sandbox.RDSRotator().FunctionARN() {
+		t.Errorf("the seed's %s does not name %s as masterarn and %s as its function", sandbox.RDSSecretName, sandbox.ManagedMasterSecretName, sandbox.RDSRotator().FunctionARN())
+	}
+	var keys map[string]any
+	if managed.SecretString == nil || json.Unmarshal([]byte(*managed.SecretString), &keys) != nil || len(keys) != 2 {
+		t.Errorf("the seed's %s is not a managed master secret (username and password only)", sandbox.ManagedMasterSecretName)
+	}
+	tagged := false
+	for _, tag := range managed.Tags {
+		tagged = tagged || tag.Key == "aws:rds:primarydbinstancearn" && tag.Value == sandbox.RDSInstanceARN()
+	}
+	instance := seed.RDS != nil && len(seed.RDS.Instances) == 1 && seed.RDS.Instances[0].ID == sandbox.RDSInstanceID
+	if !tagged || !instance {
+		t.Errorf("the seed's %s is not tagged with %s, or the seed does not declare that instance", sandbox.ManagedMasterSecretName, sandbox.RDSInstanceARN())
+	}
 }
 
 // declaredVariables returns, per function in template.yaml, the names of

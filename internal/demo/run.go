@@ -81,13 +81,17 @@ func run(ctx context.Context, t *transcript) (err error) {
 	if err := sandbox.Seed(ctx, w.dbs, w.cloud, ""); err != nil {
 		return err
 	}
-	t.say("localaws", "%s: Secrets Manager with demo/<rotator> and two master secrets, SSM with %s",
+	t.say("localaws", "%s: Secrets Manager with demo/<rotator> and two master secrets, SSM with %s,",
 		w.cloud.URL, sandbox.ParameterName)
+	t.say("", "RDS with the PostgreSQL server as instance %s and its managed master secret", sandbox.RDSInstanceID)
 
 	for _, r := range sandbox.Rotators() {
 		if err := w.rotate(ctx, t, r); err != nil {
 			return fmt.Errorf("%s: %w", r.Name, err)
 		}
+	}
+	if err := w.rotateRDS(ctx, t); err != nil {
+		return fmt.Errorf("%s: %w", sandbox.RDSSecretName, err)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/paramsecrets/paramsecrets/rotators/dbtls"
 	"github.com/paramsecrets/paramsecrets/rotators/rotation"
 )
@@ -95,6 +97,14 @@ func (d *DB) Ping(ctx context.Context, s rotation.Secret) error {
 		return fmt.Errorf("run SELECT 1 as %q: %w", s.Username, scrub(err, s.Password))
 	}
 	return nil
+}
+
+// LoginRefused reports the server refusing a login: ER_ACCESS_DENIED_ERROR (1045, a
+// wrong password or an account it does not have) or ER_DBACCESS_DENIED_ERROR (1044, an
+// account not yet granted the secret's database).
+func (d *DB) LoginRefused(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1045 || me.Number == 1044)
 }
 
 // SetPassword logs in as login and changes that account's own password: the account the

@@ -111,6 +111,10 @@ func (d *DB) Ping(ctx context.Context, s rotation.Secret) error {
 	return nil
 }
 
+// LoginRefused reports PostgreSQL's invalid_password (28P01), which it answers for a wrong
+// password and, with password authentication, for a role it does not have.
+func (d *DB) LoginRefused(err error) bool { return wrongPassword(err) }
+
 // SetPassword logs in as login and sets user's password, sending only its SCRAM verifier.
 func (d *DB) SetPassword(ctx context.Context, login rotation.Secret, user, password string) error {
 	if err := checkName(user); err != nil {

@@ -18,6 +18,10 @@ type Database interface {
 	// Ping logs in as s and runs a trivial query: testSecret, and setSecret's
 	// "does the pending credential already work?".
 	Ping(ctx context.Context, s Secret) error
+	// LoginRefused reports whether err, from Ping, is the server refusing the credential
+	// (a wrong password, or a user it does not know): on a read replica that is what a
+	// change not yet replicated looks like, so testSecret tries again there.
+	LoginRefused(err error) bool
 	// SetPassword logs in as login and sets user's password to password. In single-user
 	// rotation login is the current (or previous) secret and user is login.Username.
 	SetPassword(ctx context.Context, login Secret, user, password string) error

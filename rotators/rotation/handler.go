@@ -27,6 +27,7 @@ type Rotator struct {
 	strategy Strategy
 	db       Database
 	sm       SecretsManager
+	rds      RDS // nil: no RDS lookups (hosts are then taken as they are)
 	password PasswordConfig
 	log      *slog.Logger
 }
@@ -40,6 +41,15 @@ func New(strategy Strategy, db Database, sm SecretsManager, password PasswordCon
 	}
 	// Every adapter error is marked a database failure (ErrorType).
 	return &Rotator{strategy: strategy, db: classifiedDB{db}, sm: sm, password: password, log: log}
+}
+
+// WithRDS returns a copy of r that asks c about RDS instances and clusters: to complete
+// an RDS-managed master secret from its system tag, and to find the primary of a secret
+// whose host is a read replica or an Aurora reader (see replicaOf).
+func (r *Rotator) WithRDS(c RDS) *Rotator {
+	cp := *r
+	cp.rds = c
+	return &cp
 }
 
 // Handle checks the event against DescribeSecret and runs the step. An error names
@@ -132,7 +142,8 @@ func (r *Rotator) createSecret(ctx context.Context, id, token, rotationToken str
 	return nil
 }
 
-// setSecret hands over to the strategy once the pending value is known to be usable.
+// setSecret hands over to the strategy once the pending value is known to be usable and
+// the strategy has said where the change is made (its primary).
 func (r *Rotator) setSecret(ctx context.Context, id, token string) error {
 	current, err := r.getChecked(ctx, id, StageCurrent, "")
 	if err != nil {
@@ -150,25 +161,40 @@ func (r *Rotator) setSecret(ctx context.Context, id, token string) error {
 	if err := r.strategy.CheckPending(current, pending, r.db.MaxUsernameLength()); err != nil {
 		return withKind(ErrorInvalidSecretValue, fmt.Errorf("pending value: %w", err))
 	}
-	// Already set (a retried step, or a rotation that stopped after setSecret): done.
-	if err := r.db.Ping(ctx, pending); err == nil {
+	// Where the change goes is settled before any login, so that a host the scheme must
+	// not touch (alternating: neither the master's nor one of its replicas) never sees a
+	// password.
+	env := &SetEnv{SecretID: id, r: r}
+	if env.primary, err = r.strategy.Primary(ctx, env, current); err != nil {
+		return err
+	}
+	// Already set (a retried step, or a rotation that stopped after setSecret): done. Asked
+	// of the primary, where the change is made: a lagging replica would say no.
+	if err := r.db.Ping(ctx, env.OnPrimary(pending)); err == nil {
 		r.log.Info("pending credential already logs in", "step", StepSet, "secret", id)
 		return nil
 	}
-	if err := r.strategy.SetSecret(ctx, &SetEnv{SecretID: id, r: r}, current, pending); err != nil {
+	if err := r.strategy.SetSecret(ctx, env, current, pending); err != nil {
 		return err
 	}
-	r.log.Info("set pending password in the database", "step", StepSet, "secret", id, "username", pending.Username)
+	r.log.Info("set pending password in the database", "step", StepSet, "secret", id, "username", pending.Username, "on", env.primary.String())
 	return nil
 }
 
-// testSecret logs in with the pending credential and runs a trivial query.
+// testSecret logs in with the pending credential on the secret's own host and runs a
+// trivial query. On a read replica or an Aurora reader the change setSecret made on the
+// primary may not have arrived yet: there a refused login is retried, bounded
+// (waitForReplica).
 func (r *Rotator) testSecret(ctx context.Context, id, token string) error {
 	pending, err := r.getChecked(ctx, id, StagePending, token)
 	if err != nil {
 		return err
 	}
-	if err := r.db.Ping(ctx, pending); err != nil {
+	err = r.db.Ping(ctx, pending)
+	if err != nil && r.db.LoginRefused(err) {
+		err = r.waitForReplica(ctx, id, pending, err)
+	}
+	if err != nil {
 		return fmt.Errorf("log in with the pending credential: %w", err)
 	}
 	r.log.Info("pending credential logs in", "step", StepTest, "secret", id)

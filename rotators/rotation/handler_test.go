@@ -45,6 +45,10 @@ func (d *memDB) Ping(_ context.Context, s Secret) error {
 	return nil
 }
 
+func (d *memDB) LoginRefused(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "password authentication failed")
+}
+
 func (d *memDB) SetPassword(ctx context.Context, login Secret, user, password string) error {
 	if err := d.Ping(ctx, login); err != nil {
 		return err
@@ -85,6 +89,7 @@ const testFunctionARN = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
 type engineEnv struct {
 	sm   *recordingSM
 	srv  *localaws.Server
+	url  string // where srv listens
 	db   *memDB
 	pw   PasswordConfig
 	logs *bytes.Buffer
@@ -102,7 +107,7 @@ func newEngineEnv(t *testing.T, strategy Strategy, users map[string]string) *eng
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &engineEnv{sm: &recordingSM{SecretsManager: client}, srv: srv, db: &memDB{users: users}, pw: pw, logs: &bytes.Buffer{}}
+	e := &engineEnv{sm: &recordingSM{SecretsManager: client}, srv: srv, url: ts.URL, db: &memDB{users: users}, pw: pw, logs: &bytes.Buffer{}}
 	// The handler runs inside RotateSecret, on the test's goroutine chain, one step at a
 	// time, so the buffer needs no lock.
 	r := New(strategy, e.db, e.sm, pw, slog.New(slog.NewTextHandler(e.logs, nil)))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
@@ -38,20 +39,34 @@ const (
 // AWS_ENDPOINT_URL are honoured too, by the SDK itself.
 const EnvSecretsManagerEndpoint = "SECRETS_MANAGER_ENDPOINT"
 
+// loadConfig is the SDK configuration of the Lambda environment (region and credentials
+// from the usual chain, endpoints from AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL).
+func loadConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	sdkconfig.Apply(&cfg) // paramsecrets/<version> in the User-Agent; a clear missing-credentials error
+	return cfg, nil
+}
+
 // NewSecretsManagerFromEnv builds the SDK client from the Lambda environment (region and
 // credentials from the usual chain) with SECRETS_MANAGER_ENDPOINT when it is set.
 func NewSecretsManagerFromEnv(ctx context.Context) (*secretsmanager.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := loadConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
-	sdkconfig.Apply(&cfg) // paramsecrets/<version> in the User-Agent; a clear missing-credentials error
+	return newSecretsManager(cfg), nil
+}
+
+func newSecretsManager(cfg aws.Config) *secretsmanager.Client {
 	endpoint := os.Getenv(EnvSecretsManagerEndpoint)
 	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
-	}), nil
+	})
 }
 
 // errNotFound reports whether err is Secrets Manager's ResourceNotFoundException, which
@@ -87,14 +102,18 @@ func getSecret(ctx context.Context, sm SecretsManager, id, stage, token string) 
 // defaultExclude as the engine's EXCLUDE_CHARACTERS default. Bad password settings are
 // logged here and reported by createSecret, where the failed rotation shows them; only a
 // client that cannot be built is an error.
+//
+// The RDS client, for RDS-managed master secrets and replicas, shares the configuration;
+// its endpoint is the SDK's (AWS_ENDPOINT_URL_RDS, AWS_ENDPOINT_URL).
 func NewFromEnv(ctx context.Context, strategy Strategy, db Database, defaultExclude string) (*Rotator, error) {
-	sm, err := NewSecretsManagerFromEnv(ctx)
+	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
+	sm := newSecretsManager(cfg)
 	pw, err := PasswordConfigFromEnv(os.Getenv, defaultExclude)
 	if err != nil {
 		slog.Error("password settings are invalid; createSecret will fail", "error", err)
 	}
-	return New(strategy, db, sm, pw, nil), nil
+	return New(strategy, db, sm, pw, nil).WithRDS(rds.NewFromConfig(cfg)), nil
 }

@@ -14,17 +14,24 @@ type Strategy interface {
 	PendingUsername(current string, maxLen int) (string, error)
 	// CheckPending refuses a pending version whose username this scheme must not touch.
 	CheckPending(current, pending Secret, maxLen int) error
+	// Primary is where setSecret makes the change for a secret pointing at current's host
+	// (that host, or the primary of a replica), or an error refusing the host. It runs
+	// before any login; the engine passes the answer on in SetEnv (OnPrimary).
+	Primary(ctx context.Context, env *SetEnv, current Secret) (Endpoint, error)
 	// SetSecret makes pending's password work in the database. The engine has already
 	// checked that pending names the same server and database as current and that it does
-	// not log in yet.
+	// not log in yet on the primary.
 	SetSecret(ctx context.Context, env *SetEnv, current, pending Secret) error
 }
 
 // SetEnv is what a Strategy's SetSecret may use: the rotated secret's id, the database
-// adapter, and reads of other versions and secrets held to the engine's checks.
+// adapter, where the change is made, and reads of other versions and secrets held to the
+// engine's checks. The engine makes one per setSecret invocation.
 type SetEnv struct {
 	SecretID string
 	r        *Rotator
+	primary  Endpoint // from Strategy.Primary
+	master   *Secret  // Master's answer, once read
 }
 
 // DB is the engine adapter.
@@ -62,6 +69,8 @@ func (singleUser) CheckPending(current, pending Secret, _ int) error {
 
 func (singleUser) SetSecret(ctx context.Context, env *SetEnv, current, pending Secret) error {
 	db := env.DB()
+	// On a replica the change is made on its primary, where the same user logs in.
+	current = env.OnPrimary(current)
 	// The common case costs one login: change the password as the current user. Only
 	// when that fails does a Ping tell a refused login from a refused change.
 	errSet := db.SetPassword(ctx, current, pending.Username, pending.Password)
@@ -86,6 +95,7 @@ func (singleUser) SetSecret(ctx context.Context, env *SetEnv, current, pending S
 	if err := env.SameTarget(pending, previous); err != nil {
 		return fmt.Errorf("AWSPREVIOUS value: %w", err)
 	}
+	previous = env.OnPrimary(previous)
 	if err := db.SetPassword(ctx, previous, pending.Username, pending.Password); err != nil {
 		return fmt.Errorf("log in with the current credential: %w; set the password as the previous user: %v", errCurrent, err)
 	}
@@ -145,16 +155,13 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	if err := db.Ping(ctx, current); err != nil {
 		return fmt.Errorf("log in with the current credential: %w", err)
 	}
-	if current.MasterARN == "" {
-		return errNoMaster
-	}
 	previous, err := previousOf(ctx, env, current, pending)
 	if err != nil {
 		return err
 	}
-	master, err := env.GetSecret(ctx, current.MasterARN, StageCurrent)
+	master, err := env.Master(ctx, current.MasterARN) // Primary has checked its host
 	if err != nil {
-		return fmt.Errorf("master secret: %w", err)
+		return err
 	}
 	// The master acts in the rotated user's database, as in AWS's template.
 	master.DBName = current.DBName
@@ -164,11 +171,14 @@ func (alternatingUsers) SetSecret(ctx context.Context, env *SetEnv, current, pen
 	if current.SSL == SSLRequired {
 		master.SSL = SSLRequired
 	}
-	if master.Host != current.Host || env.r.port(master) != env.r.port(current) {
-		return fmt.Errorf("master secret %s is for %s:%d, not the current host %s:%d",
-			current.MasterARN, master.Host, env.r.port(master), current.Host, env.r.port(current))
+	// The pair is handed over on the master's server: for a secret on a replica, the
+	// adapter's own logins as the users (to find the entries the secret holds) go to the
+	// primary too, where the change is made.
+	p := Pair{Current: env.OnPrimary(current), Pending: env.OnPrimary(pending)}
+	if previous.Username != "" {
+		p.Previous = env.OnPrimary(previous)
 	}
-	if err := db.SyncClone(ctx, master, Pair{Current: current, Pending: pending, Previous: previous}); err != nil {
+	if err := db.SyncClone(ctx, master, p); err != nil {
 		return fmt.Errorf("as master from %s, set up %q: %w", current.MasterARN, pending.Username, err)
 	}
 	return nil

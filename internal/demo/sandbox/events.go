@@ -16,9 +16,15 @@ func Steps() []string { return []string{"createSecret", "setSecret", "testSecret
 // LoadRotationEvents reads events/<r.Name>/<step>.json under root (the
 // repository) for the four steps, in order.
 func LoadRotationEvents(root string, r Rotator) ([]events.SecretsManagerSecretRotationEvent, error) {
+	return LoadRotationEventsIn(root, r.Name)
+}
+
+// LoadRotationEventsIn reads events/<dir>/<step>.json under root for the four
+// steps, in order (RDSEventsDir, say).
+func LoadRotationEventsIn(root, dir string) ([]events.SecretsManagerSecretRotationEvent, error) {
 	var evs []events.SecretsManagerSecretRotationEvent
 	for _, step := range Steps() {
-		path := filepath.Join(root, "events", r.Name, step+".json")
+		path := filepath.Join(root, "events", dir, step+".json")
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("recorded event: %w", err)

@@ -32,11 +32,13 @@ func (b *Binaries) ReaderOptions(c *Cloud, secretName string) (lambdatest.Option
 }
 
 // RotatorOptions describes rotator r as template.yaml deploys it, with
-// SECRETS_MANAGER_ENDPOINT (the templates' variable) pointing at localaws.
+// SECRETS_MANAGER_ENDPOINT (the templates' variable) pointing at localaws, and
+// the SDK's AWS_ENDPOINT_URL_RDS too, for RDS-managed master secrets and
+// replicas.
 func (b *Binaries) RotatorOptions(c *Cloud, r Rotator) lambdatest.Options {
 	return lambdatest.Options{
 		Bootstrap: b.Rotators[r.Name],
-		Env:       []string{"SECRETS_MANAGER_ENDPOINT=" + c.URL},
+		Env:       []string{"SECRETS_MANAGER_ENDPOINT=" + c.URL, "AWS_ENDPOINT_URL_RDS=" + c.URL},
 	}
 }
 

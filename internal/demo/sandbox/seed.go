@@ -64,7 +64,9 @@ func Username(prefix string, r Rotator) string { return prefix + r.BaseUser }
 
 // Seed creates, for every rotator, its database user with a random password
 // and the demo secret naming it (rotation enabled, pointing at the
-// rotator's FunctionARN); the two master secrets; and ParameterName. prefix
+// rotator's FunctionARN); the two master secrets; ParameterName; and the RDS
+// chapter (rdsSeed): the PostgreSQL server declared as an RDS instance, its
+// RDS-managed master secret and RDSSecretName. prefix
 // keeps users apart when several seeds share the databases ("" for the demo:
 // users app and reporter). Passwords exist only in the databases and in
 // localaws.
@@ -136,6 +138,11 @@ func SeedWith(ctx context.Context, d *Databases, c *Cloud, o SeedOptions) error 
 			Description: "demo credentials rotated by " + r.Name,
 		})
 	}
+	analyst, password := prefix+RDSBaseUser, rand.Text()
+	if err := d.Postgres.CreateUser(ctx, analyst, password); err != nil {
+		return fmt.Errorf("seed %s: postgresql user %s: %w", RDSSecretName, analyst, err)
+	}
+	rdsSeed(&sd, pgPort, d.Postgres.User, d.Postgres.Password, analyst, password, o.SSL)
 	if err := c.Server.Seed(sd); err != nil {
 		return fmt.Errorf("seed localaws: %w", err)
 	}
