@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/paramsecrets/paramsecrets/internal/version"
 )
@@ -84,8 +85,12 @@ type Options struct {
 	AWSConfig aws.Config
 	// LookupEnv reads the environment the endpoint rules consult beyond
 	// AWSConfig (AWS_ENDPOINT_URL and the services' own variables, as the
-	// SDK's clients read them) and AWS_EXECUTION_ENV; nil means os.LookupEnv.
+	// SDK's clients read them), AWS_EXECUTION_ENV and
+	// AWS_LAMBDA_FUNCTION_NAME (which names role sessions); nil means
+	// os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Now is the clock role sessions are renewed by; nil means time.Now.
+	Now func() time.Time
 }
 
 // DefaultResponseHeaderTimeout is the wait for a response's headers when
@@ -99,6 +104,8 @@ const DefaultResponseHeaderTimeout = 30 * time.Second
 type Client struct {
 	secrets, parameters *service
 	opts                Options
+	roles               *roles       // the clients for roleArn reads (roles.go)
+	session             *roleSession // the role this client reads as; nil for the function's own
 }
 
 // New builds the two services' callers, each with its own connection-capped
@@ -123,7 +130,21 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{secrets: secrets, parameters: parameters, opts: opts}, nil
+	return &Client{secrets: secrets, parameters: parameters, opts: opts,
+		roles: newRoles(opts, newTransport(opts.MaxConnections, max(headers, opts.SecretsTimeout)), lookup)}, nil
+}
+
+// newRoles is the pool of role clients. Without an STS endpoint it keeps the
+// reason, for the first roleArn read to answer with: the extension serves
+// everything else, as it did before roleArn existed.
+func newRoles(opts Options, tr *transport, lookup func(string) (string, bool)) *roles {
+	p := &roles{session: sessionName(lookup), now: opts.Now, timeout: opts.SecretsTimeout}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	p.sts, p.stsErr = newService(stsSpec(), opts.AWSConfig, tr, lookup)
+	p.clients, _ = simplelru.NewLRU[string, *Client](MaxRoles, nil) // only fails for a size below 1
+	return p
 }
 
 // userAgent is the User-Agent of every call: the SDK's own tokens (its
@@ -200,7 +221,15 @@ func (c *Client) BatchGetSecretValue(ctx context.Context, ids []string) (*BatchG
 func (c *Client) page(ctx context.Context, s *service, timeout time.Duration, target string, in any, member func(string, []byte) error) error {
 	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
-	return s.call(ctx, target, in, func(b []byte) error { return body(b, member) })
+	call := func() error { return s.call(ctx, target, in, func(b []byte) error { return body(b, member) }) }
+	err := call()
+	if c.session != nil && expiredToken(err) {
+		// The role session expired by the service's clock before it was due
+		// for renewal by ours: renew it now and make the call once more.
+		c.session.invalidate()
+		err = call()
+	}
+	return err
 }
 
 // GetParameter calls SSM's GetParameter. name may carry a ":version" or ":label"
