@@ -2,7 +2,7 @@
 // Parameters and Secrets Lambda Extension (same paths, query parameters, auth
 // header and response bodies), plus batch-get for secrets and for parameters,
 // get-by-path, the Secrets Manager Agent's /v1/<secretId>, the opt-in jsonKey
-// and valueOnly options (shape.go), and the prefetch.
+// and valueOnly options (shape.go), roleArn (role.go), and the prefetch.
 //
 // Responses are cached as the exact bytes written, so a cache hit is a token
 // check, a map lookup and one write. Every route but /ping requires the header

@@ -38,11 +38,15 @@ const RoleExpiryWindow = 5 * time.Minute
 const roleSessionPrefix = "paramsecrets"
 
 // reRoleARN is an IAM role ARN: arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
+// It is compiled at its first use, not at package initialisation, which
+// is the process's start-up time.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
-var reRoleARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
+var reRoleARN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/([\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}$`)
+})
 
 // IsRoleARN reports whether s is an IAM role ARN that AssumeRole can take.
-func IsRoleARN(s string) bool { return len(s) <= 2048 && reRoleARN.MatchString(s) }
+func IsRoleARN(s string) bool { return len(s) <= 2048 && reRoleARN().MatchString(s) }
 
 // roles is a Client's pool of role clients.
 type roles struct {

@@ -251,3 +251,27 @@ func TestConcurrentFirstUseAssumesOnce(t *testing.T) {
 		t.Errorf("%d concurrent first reads as one role made %d AssumeRole calls, want 1", readers, n)
 	}
 }
+
+// TestIsRoleARN: role ARNs of every partition, with and without a path, and
+// what is not one.
+func TestIsRoleARN(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{
+		roleReader, roleAuditor, "arn:aws-cn:iam::123456789012:role/app", "arn:aws-us-gov:iam::123456789012:role/a/b/c/app",
+		"arn:aws-iso-b:iam::123456789012:role/app", "arn:aws:iam::123456789012:role/a_b+c=d,e.f@g-h",
+		"arn:aws:iam::123456789012:role/" + strings.Repeat("n", 64),
+	} {
+		if !IsRoleARN(ok) {
+			t.Errorf("IsRoleARN(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{
+		"", "reader", "arn:aws:iam::12345678901:role/app", "arn:aws:iam::123456789012:user/app", "arn:aws:iam::123456789012:role/",
+		"arn:aws:iam:us-east-1:123456789012:role/app", "arn:aws:sts::123456789012:assumed-role/app/s", "arn:aws:iam::123456789012:role/a b",
+		"arn:aws:iam::123456789012:role/" + strings.Repeat("n", 65), "arn:aws:iam::123456789012:role/app\n", "ARN:aws:iam::123456789012:role/app",
+	} {
+		if IsRoleARN(bad) {
+			t.Errorf("IsRoleARN(%q) = true", bad)
+		}
+	}
+}
