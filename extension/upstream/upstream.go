@@ -2,20 +2,23 @@
 // Parameter Store, and translates their failures once into *Error values that
 // carry the code and HTTP status the extension answers with.
 //
-// It speaks the five JSON 1.1 operations the extension uses itself, on
-// aws-sdk-go-v2's core — an aws.Config from config.LoadDefaultConfig
-// (credentials, region, retryer, endpoint settings), its SigV4 signer and its
-// retryers — rather than through the SDK's service clients, whose packages
-// build their schemas at package initialisation: a megabyte or two of heap
-// held for the process's life, and milliseconds before main runs. What the
-// service clients do for these calls, this package does the same way: the
-// endpoint rules (endpoint.go), the request (call.go), the retries (the
-// config's retryer, by the SDK's retry loop: by default 3 attempts with
-// jittered exponential backoff, throttling and 5xx retried), the answers
-// (decode.go: outputs identical to the SDK's, field for field) and the
-// errors (apierror.go). The tests hold each to the SDK's own clients.
+// It speaks the five JSON 1.1 operations the extension uses itself, and
+// STS's AssumeRole (Query protocol, sts.go) for reads as another role
+// (roles.go), on aws-sdk-go-v2's core — an aws.Config from
+// config.LoadDefaultConfig (credentials, region, retryer, endpoint settings),
+// its SigV4 signer and its retryers — rather than through the SDK's service
+// clients, whose packages build their schemas at package initialisation: a
+// megabyte or two of heap held for the process's life, and milliseconds
+// before main runs. What the service clients do for these calls, this
+// package does the same way: the endpoint rules (endpoint.go), the request
+// (call.go), the retries (the config's retryer, by the SDK's retry loop: by
+// default 3 attempts with jittered exponential backoff, throttling and 5xx
+// retried), the answers (decode.go: outputs identical to the SDK's, field
+// for field) and the errors (apierror.go). The tests hold each to the SDK's
+// own clients.
 //
-// A Client is built once, at start-up, for one set of credentials. Each
+// A Client is built once, at start-up, for the function's credentials; the
+// clients that read as other roles (AsRole) share its transports. Each
 // service gets its own HTTP transport so that
 // PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS bounds the connections per
 // service, as it does in the AWS extension.
@@ -35,8 +38,9 @@ import (
 )
 
 // The operations, by name as they appear in errors and logs, and by the
-// X-Amz-Target that calls them. These targets are every AWS action the
-// extension can perform (tests/iam_test.go derives its IAM table from them).
+// X-Amz-Target that calls them. These targets, and sts.go's
+// queryAssumeRole, are every AWS action the extension can perform
+// (tests/iam_test.go derives its IAM table from them).
 const (
 	opGetSecretValue      = "GetSecretValue"
 	opBatchGetSecretValue = "BatchGetSecretValue"
