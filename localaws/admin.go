@@ -122,7 +122,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		want = http.MethodGet
 	}
 	switch route {
-	case "stats", "faults", "functions", "reset", "seed", "clock", "events":
+	case "stats", "faults", "functions", "reset", "seed", "clock", "events", "rds":
 	default:
 		adminError(w, http.StatusNotFound, "no admin route "+r.URL.Path)
 		return
@@ -142,6 +142,17 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveTimeAndSeed(w, r, route, body)
 	case "stats":
 		adminJSON(w, s.Stats())
+	case "rds":
+		var sd SeedRDS
+		if err := strictJSON(body, &sd); err != nil {
+			adminError(w, http.StatusBadRequest, "rds: "+err.Error())
+			return
+		}
+		if err := s.DeclareRDS(sd); err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		adminJSON(w, struct{}{})
 	case "reset":
 		s.Reset()
 		adminJSON(w, struct{}{})

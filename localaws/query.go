@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paramsecrets/paramsecrets/localaws/internal/awsquery"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/rds"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/sts"
 )
 
@@ -29,6 +30,10 @@ func (s *Server) queryServices() map[string]queryService {
 		"sts": {name: "sts", version: sts.Version, xmlns: sts.Namespace,
 			call: func(ctx context.Context, id identity, req awsquery.Request) (any, error) {
 				return s.sts.Call(ctx, id.principal, req)
+			}},
+		"rds": {name: "rds", version: rds.Version, xmlns: rds.Namespace,
+			call: func(ctx context.Context, id identity, req awsquery.Request) (any, error) {
+				return s.rdsStore(id.caller.Account, id.caller.Region).Call(ctx, req)
 			}},
 	}
 }
@@ -84,8 +89,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !known {
-		awsquery.WriteErrorCode(w, "", requestID, http.StatusBadRequest, "InvalidAction",
-			"Could not find operation "+req.Action+" for version "+req.Version)
+		awsquery.WriteError(w, "", requestID, awsquery.InvalidAction(req))
 		return
 	}
 	op := svc.name + "." + req.Action

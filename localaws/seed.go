@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/paramsecrets/paramsecrets/localaws/internal/rds"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/secretsmanager"
 )
 
@@ -22,6 +23,8 @@ type Seed struct {
 	// Principals maps access key ids to principal ARNs, usually in other
 	// accounts: requests signed with such a key act as that principal.
 	Principals map[string]string `json:"principals,omitempty"`
+	// RDS declares DB instances and clusters in the home account and Region.
+	RDS *SeedRDS `json:"rds,omitempty"`
 }
 
 // SeedSecret is a secret created from a seed, with one AWSCURRENT version
@@ -75,7 +78,8 @@ func (s *Server) LoadSeed(r io.Reader) error {
 }
 
 // Seed merges a seed into the server: home Region and account, functions
-// and principals first, then secrets, then parameters. A seed with an
+// and principals first, then secrets, then parameters, then RDS instances
+// and clusters. A seed with an
 // invalid entry is refused whole, naming the entry.
 func (s *Server) Seed(sd Seed) error {
 	for arn, url := range sd.Functions {
@@ -88,6 +92,10 @@ func (s *Server) Seed(sd Seed) error {
 	}
 	if err := checkSeedParameters(sd); err != nil {
 		return err
+	}
+	instances, clusters := rdsDeclaration(sd.RDS)
+	if err := rds.Check(instances, clusters); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	if err := s.seedPrincipals(sd.Principals); err != nil {
 		return err
@@ -109,6 +117,9 @@ func (s *Server) Seed(sd Seed) error {
 	}
 	if err := s.parameters(home.Account, home.Region).Seed(seedParameters(sd.Parameters)); err != nil {
 		return fmt.Errorf("seed parameters: %w", err)
+	}
+	if err := s.rdsStore(home.Account, home.Region).Put(instances, clusters); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -71,6 +72,10 @@ func TestSeedServesBothServices(t *testing.T) {
 	d, err := sm.DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String("demo/db")})
 	if err != nil || !aws.ToBool(d.RotationEnabled) || aws.ToString(d.RotationLambdaARN) == "" {
 		t.Errorf("seeded rotation not configured: %+v, %v", d, err)
+	}
+	db, err := newRDSClient(url, "us-east-1").DescribeDBInstances(t.Context(), &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String("pg1")})
+	if err != nil || aws.ToString(db.DBInstances[0].Endpoint.Address) != "pg1.c9xyz.us-east-1.rds.amazonaws.com" {
+		t.Errorf("DescribeDBInstances pg1: %v, %v", db, err)
 	}
 	p := newSSMClient(url)
 	got, err := p.GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/demo/db/host")})

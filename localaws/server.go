@@ -4,7 +4,7 @@
 //
 // A Server is an http.Handler, so tests run it with httptest; the
 // localaws command serves it on a port. Besides the AWS JSON 1.1 API, and
-// the Query API of STS, it answers admin routes under /_localaws/ (call counts, injected faults,
+// the Query API of STS and RDS, it answers admin routes under /_localaws/ (call counts, injected faults,
 // rotation functions, seeds, the clock, events, reset). It is a development
 // and test backend, never a production store: it keeps everything in memory
 // and checks no signature, though it reads the Region and access key from
@@ -27,6 +27,7 @@ import (
 	"github.com/paramsecrets/paramsecrets/localaws/internal/eventlog"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/parameterstore"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/principals"
+	"github.com/paramsecrets/paramsecrets/localaws/internal/rds"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/secretsmanager"
 	"github.com/paramsecrets/paramsecrets/localaws/internal/sts"
 )
@@ -75,6 +76,7 @@ type Server struct {
 	mu     sync.Mutex
 	sm     *secretsmanager.Store
 	ssm    map[scope]*parameterstore.Store
+	rds    map[scope]*rds.Store
 	region string
 	acct   string
 	stats  map[string]int
@@ -112,11 +114,12 @@ func (s *Server) resetLocked(region, account string) {
 		Region: region, AccountID: account, Now: s.clock.Now, Invoker: s.fns, Logger: s.logger, Events: s.events.Add,
 	})
 	s.ssm = map[scope]*parameterstore.Store{}
+	s.rds = map[scope]*rds.Store{}
 	s.stats = map[string]int{}
 	s.faults = map[string][]*Fault{}
 }
 
-// Reset forgets everything: secrets, parameters, call counts, faults,
+// Reset forgets everything: secrets, parameters, RDS instances and clusters, call counts, faults,
 // events, principals and registered functions; the home Region and account
 // return to the Options'. The clock keeps its time: it never goes back.
 func (s *Server) Reset() {

@@ -47,6 +47,12 @@ func (e *Error) ErrorFault() smithy.ErrorFault {
 
 var _ smithy.APIError = (*Error)(nil)
 
+// InvalidAction is AWS's answer to an Action the service does not have, or
+// does not have in the Version asked for.
+func InvalidAction(req Request) error {
+	return Errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", req.Action, req.Version)
+}
+
 // Validation collects the constraint violations of one request and reports
 // them as one ValidationError, worded as AWS's request validation words them
 // ("2 validation errors detected: Value ... at 'roleSessionName' failed to

@@ -56,19 +56,15 @@ func New(now func() time.Time, keys *principals.Registry) *Service {
 // Call runs one action for caller, the principal that signed the request.
 func (s *Service) Call(_ context.Context, caller principals.Principal, req awsquery.Request) (any, error) {
 	if req.Version != "" && req.Version != Version {
-		return nil, invalidAction(req)
+		return nil, awsquery.InvalidAction(req)
 	}
 	switch req.Action {
 	case "AssumeRole":
-		return s.assumeRole(req)
+		return s.assumeRole(caller, req)
 	case "GetCallerIdentity":
 		return callerIdentity(caller), nil
 	}
-	return nil, invalidAction(req)
-}
-
-func invalidAction(req awsquery.Request) error {
-	return awsquery.Errorf(http.StatusBadRequest, "InvalidAction", "Could not find operation %s for version %s", req.Action, req.Version)
+	return nil, awsquery.InvalidAction(req)
 }
 
 // credentials are temporary security credentials, as STS answers them.
@@ -97,8 +93,13 @@ var (
 	roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/((?:[\x21-\x7e]*/)?)([\w+=,.@-]{1,64})$`)
 )
 
+// chainedMax is the longest session a role session may start: "role
+// chaining limits your AWS CLI or AWS API role session to a maximum of one
+// hour" (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
+const chainedMax = 3600
+
 // assumeRole validates the request as STS does, then issues a session.
-func (s *Service) assumeRole(req awsquery.Request) (any, error) {
+func (s *Service) assumeRole(caller principals.Principal, req awsquery.Request) (any, error) {
 	var v awsquery.Validation
 	arn, hasARN := req.Get("RoleArn")
 	name, hasName := req.Get("RoleSessionName")
@@ -135,6 +136,10 @@ func (s *Service) assumeRole(req awsquery.Request) (any, error) {
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	if duration > chainedMax && strings.Contains(caller.ARN, ":assumed-role/") {
+		return nil, awsquery.Errorf(http.StatusBadRequest, "ValidationError",
+			"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	m := roleARN.FindStringSubmatch(arn)
 	if m == nil {
@@ -183,8 +188,11 @@ func callerIdentity(p principals.Principal) callerIdentityResult {
 		case resource == "root":
 			id = p.Account
 		case strings.HasPrefix(resource, "assumed-role/"):
+			// The role's id, as AssumeRole makes it from the role's ARN
+			// (whose path the session ARN does not keep).
 			parts := strings.SplitN(resource, "/", 3)
-			id = uniqueID("AROA", parts[1])
+			partition := strings.SplitN(p.ARN, ":", 3)[1]
+			id = uniqueID("AROA", "arn:"+partition+":iam::"+p.Account+":role/"+parts[1])
 			if len(parts) == 3 {
 				id += ":" + parts[2]
 			}
