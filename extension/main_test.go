@@ -86,11 +86,22 @@ type proc struct {
 // startLocalaws serves a seeded localaws on 127.0.0.1.
 func startLocalaws(t *testing.T, seed localaws.Seed) (*localaws.Server, string) {
 	t.Helper()
+	return startLocalawsThrough(t, nil, seed)
+}
+
+// startLocalawsThrough serves a seeded localaws on 127.0.0.1, through wrap
+// when it is not nil.
+func startLocalawsThrough(t *testing.T, wrap func(http.Handler) http.Handler, seed localaws.Seed) (*localaws.Server, string) {
+	t.Helper()
 	la := localaws.NewServer(localaws.Options{})
 	if err := la.Seed(seed); err != nil {
 		t.Fatalf("seed localaws: %v", err)
 	}
-	srv := httptest.NewServer(la)
+	var h http.Handler = la
+	if wrap != nil {
+		h = wrap(la)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return la, srv.URL
 }

@@ -3,7 +3,11 @@ package main
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paramsecrets/paramsecrets/localaws"
@@ -27,17 +31,20 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 	for _, format := range []string{"Text", "JSON"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
-			_, endpoint := startLocalaws(t, localaws.Seed{
+			sessions := &sessionKeys{}
+			_, endpoint := startLocalawsThrough(t, sessions.record, localaws.Seed{
 				Secrets: []localaws.SeedSecret{
 					{Name: "demo/db", SecretString: strPtr(stringSecret)},
 					{Name: "demo/other", SecretString: strPtr(otherSecret)},
 					{Name: "demo/bin", SecretBinary: binarySecret},
+					sharedSeed().Secrets[len(sharedSeed().Secrets)-1],
 				},
 				Parameters: []localaws.SeedParameter{
 					{Name: "/demo/secure", Type: "SecureString", Value: secureParam},
 					{Name: "/demo/nested/plain", Type: "String", Value: plainParam},
 				},
 			})
+			shared := secretARN(t, endpoint, "shared/db")
 			p := startStandalone(t, map[string]string{
 				"AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": testToken,
 				"AWS_LAMBDA_LOG_FORMAT":                            format,
@@ -69,6 +76,11 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 				{"/systemsmanager/parameters/batch-get?names=/demo/secure,/demo/nested/plain,/demo/none&withDecryption=true", 200, plainParam},
 				{"/secretsmanager/get?secretId=demo/missing", 400, ""},
 				{"/secretsmanager/get?secretId=demo/db&bogus=1", 400, ""},
+				{"/secretsmanager/get?secretId=" + shared + "&roleArn=" + roleReader, 200, "pw-SECRET-5h4r3d"},
+				{"/v1/" + shared + "?roleArn=" + roleReader + "&jsonKey=password", 200, "pw-SECRET-5h4r3d"},
+				{"/secretsmanager/batch-get?secretIds=" + shared + "&roleArn=" + roleAuditor, 200, "AccessDeniedException"},
+				{"/secretsmanager/get?secretId=" + shared + "&roleArn=" + roleAuditor, 400, ""},
+				{"/secretsmanager/get?secretId=" + shared + "&roleArn=arn:aws:iam::1:role/x", 400, ""},
 			}
 			for _, r := range reads {
 				code, body, _ := p.get(t, r.path, testToken)
@@ -82,6 +94,11 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 			if code := p.stop(t); code != 0 {
 				t.Errorf("exit code %d", code)
 			}
+			keys := sessions.all()
+			if len(keys) != 2*3 {
+				t.Fatalf("recorded %d session credentials, want those of the two roles' sessions", len(keys))
+			}
+			secrets := append(secrets, keys...)
 
 			out := p.stdout.String() + p.stderr.String()
 			if !strings.Contains(out, "DEBUG") && !strings.Contains(out, `"level":"DEBUG"`) {
@@ -108,4 +125,41 @@ func TestDebugLogsRevealNoSecret(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sessionKeys records the credentials of every AssumeRole answer localaws
+// gives: the keys of the role sessions, which no log may show.
+type sessionKeys struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+var reCredential = regexp.MustCompile(`<(?:AccessKeyId|SecretAccessKey|SessionToken)>([^<]+)<`)
+
+// record serves next, noting the credentials in its STS answers.
+func (s *sessionKeys) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		s.mu.Lock()
+		for _, m := range reCredential.FindAllStringSubmatch(rec.Body.String(), -1) {
+			s.keys = append(s.keys, m[1])
+		}
+		s.mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+func (s *sessionKeys) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.keys)
 }

@@ -24,29 +24,7 @@ import (
 // only SHUTDOWN at register; the extension must start there too.
 func TestUnderEmulator(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	bootstrap := filepath.Join(dir, "task", "bootstrap")
-	if err := lambdatest.BuildBootstrap(context.Background(), "./testdata/reader", bootstrap); err != nil {
-		t.Fatal(err)
-	}
-	// The layer as it ships: the front in /opt/extensions, which execs the
-	// extension beside it.
-	opt := filepath.Join(dir, "opt")
-	for _, f := range []struct{ from, to string }{
-		{front, filepath.Join(opt, "extensions", "paramsecrets")},
-		{binary, lifecycle.ExtensionPath(filepath.Join(opt, "extensions", "paramsecrets"))},
-	} {
-		exe, err := os.ReadFile(f.from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(filepath.Dir(f.to), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(f.to, exe, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bootstrap, opt := readerWithLayer(t)
 
 	tests := []struct {
 		name       string
@@ -110,10 +88,39 @@ func TestUnderEmulator(t *testing.T) {
 	}
 }
 
+// readerWithLayer builds the reader function and the layer as it ships: the
+// front in /opt/extensions, which execs the extension beside it.
+func readerWithLayer(t *testing.T) (bootstrap, opt string) {
+	t.Helper()
+	dir := t.TempDir()
+	bootstrap = filepath.Join(dir, "task", "bootstrap")
+	if err := lambdatest.BuildBootstrap(context.Background(), "./testdata/reader", bootstrap); err != nil {
+		t.Fatal(err)
+	}
+	opt = filepath.Join(dir, "opt")
+	for _, f := range []struct{ from, to string }{
+		{front, filepath.Join(opt, "extensions", "paramsecrets")},
+		{binary, lifecycle.ExtensionPath(filepath.Join(opt, "extensions", "paramsecrets"))},
+	} {
+		exe, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(f.to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f.to, exe, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bootstrap, opt
+}
+
 // readerReads is the reader function's answer: how each of its reads went.
 type readerReads map[string]struct {
 	Status   int
 	Cache    string
+	Code     string
 	Username string
 	Err      string
 }

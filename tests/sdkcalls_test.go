@@ -45,6 +45,18 @@ var targetPrefixes = map[string]string{
 	"TrentService":   "kms",
 }
 
+// queryVersions maps the API version of a Query-protocol service to its IAM
+// action prefix, for code that calls operations by the form's Action and
+// Version (extension/upstream's "Action=AssumeRole&Version=2011-06-15"). A
+// version not listed here fails the test.
+var queryVersions = map[string]string{
+	"2011-06-15": "sts",
+	"2014-10-31": "rds",
+}
+
+// reQueryOp is a Query-protocol operation named as its form: "Action=Op&Version=V".
+var reQueryOp = regexp.MustCompile(`^Action=([A-Za-z0-9]*)&Version=([0-9-]+)$`)
+
 // reTarget is an X-Amz-Target, "Prefix.Operation", or its prefix alone
 // followed by a dot (a target built at run time).
 var reTarget = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*)\.([A-Z][A-Za-z0-9]*)?$`)
@@ -102,6 +114,24 @@ func sdkCallsIn(fset *token.FileSet, filename string, src []byte, targets bool) 
 	ast.Inspect(f, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok && targets && lit.Kind == token.STRING {
 			v, _ := strconv.Unquote(lit.Value)
+			if q := reQueryOp.FindStringSubmatch(v); q != nil {
+				at := fset.Position(lit.Pos()).String()
+				prefix, ok := queryVersions[q[2]]
+				switch {
+				case !ok:
+					errs = append(errs, fmt.Errorf("%s: %q is a Query operation of an API version with no IAM prefix in this test's queryVersions", at, v))
+				case !regexp.MustCompile(`^[A-Z]`).MatchString(q[1]):
+					errs = append(errs, fmt.Errorf("%s: %q names no operation: name each operation's Action in full", at, v))
+				default:
+					calls = append(calls, sdkCall{prefix + ":" + q[1], at})
+				}
+				return true
+			}
+			if strings.HasPrefix(v, "Action=") || strings.Contains(v, "&Version=") {
+				errs = append(errs, fmt.Errorf("%s: %q builds a Query operation at run time: name each operation as \"Action=Op&Version=V\" in full",
+					fset.Position(lit.Pos()), v))
+				return true
+			}
 			m := reTarget.FindStringSubmatch(v)
 			if m == nil {
 				return true
@@ -169,9 +199,10 @@ func sdkCallsIn(fset *token.FileSet, filename string, src []byte, targets bool) 
 	return calls, nil
 }
 
-// speaksTargets reports whether src names the X-Amz-Target header: its
-// package then sends JSON-protocol requests itself, each operation named by
-// its target.
+// speaksTargets reports whether src names the X-Amz-Target header or the
+// Query protocol's form content type: its package then sends requests
+// itself, each operation named by its target ("secretsmanager.GetSecretValue")
+// or its form ("Action=AssumeRole&Version=2011-06-15").
 func speaksTargets(fset *token.FileSet, filename string, src []byte) (bool, error) {
 	f, err := parser.ParseFile(fset, filename, src, parser.SkipObjectResolution)
 	if err != nil {
@@ -181,7 +212,7 @@ func speaksTargets(fset *token.FileSet, filename string, src []byte) (bool, erro
 	ast.Inspect(f, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 			v, _ := strconv.Unquote(lit.Value)
-			found = found || strings.EqualFold(v, "X-Amz-Target")
+			found = found || strings.EqualFold(v, "X-Amz-Target") || v == "application/x-www-form-urlencoded"
 		}
 		return !found
 	})
@@ -317,6 +348,7 @@ const header = "X-Amz-Target"
 const (
 	getSecret = "secretsmanager.GetSecretValue"
 	byPath    = "AmazonSSM.GetParametersByPath"
+	assume    = "Action=AssumeRole&Version=2011-06-15"
 	other     = "application/x-amz-json-1.1"
 	host      = "amazonaws.com"
 )`
@@ -332,15 +364,17 @@ const (
 	for _, c := range calls {
 		got = append(got, c.action)
 	}
-	if want := []string{"secretsmanager:GetSecretValue", "ssm:GetParametersByPath"}; !slices.Equal(got, want) {
+	if want := []string{"secretsmanager:GetSecretValue", "ssm:GetParametersByPath", "sts:AssumeRole"}; !slices.Equal(got, want) {
 		t.Errorf("derived %q from targets, want %q", got, want)
 	}
 	if speaks, _ := speaksTargets(token.NewFileSet(), "x.go", []byte(src)); speaks {
 		t.Error("speaksTargets is true for code that names no X-Amz-Target")
 	}
 	for name, src := range map[string]string{
-		"an unknown service's target": `package x; const t = "DynamoDB_20120810.GetItem"`,
-		"a target built at run time":  `package x; func t(op string) string { return "AmazonSSM." + op }`,
+		"an unknown service's target":      `package x; const t = "DynamoDB_20120810.GetItem"`,
+		"a target built at run time":       `package x; func t(op string) string { return "AmazonSSM." + op }`,
+		"an unknown Query version":         `package x; const q = "Action=ListUsers&Version=2010-05-08"`,
+		"a Query Action built at run time": `package x; func q(op string) string { return "Action=" + op + "&Version=2011-06-15" }`,
 	} {
 		if _, err := sdkCallsIn(token.NewFileSet(), "x.go", []byte(src), true); err == nil {
 			t.Errorf("%s: no error; the derivation would miss an action", name)

@@ -51,7 +51,7 @@ func canonicalList(list, what string, limit int, code string) ([]string, string,
 // batchGet answers /secretsmanager/batch-get?secretIds=a,b,...
 func (s *Server) batchGet(ctx context.Context, rp *reply, raw string) error {
 	const code = codeSecretsBadRequest
-	q, aerr := parseQuery(raw, pSecretIDs|pRefreshNow, code)
+	q, aerr := parseQuery(raw, pSecretIDs|pRefreshNow|pRoleARN, code)
 	if aerr != nil {
 		return aerr
 	}
@@ -68,8 +68,19 @@ func (s *Server) batchGet(ctx context.Context, rp *reply, raw string) error {
 	if aerr != nil {
 		return aerr
 	}
-	k := cache.Key{Store: cache.Secrets, Op: opBatch, ID: id}
-	return s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.batchLoader(s.up, ids, nil) })
+	role, aerr := parseRole(&q, code)
+	if aerr != nil {
+		return aerr
+	}
+	rp.role = role
+	k := cache.Key{Store: cache.Secrets, Op: opBatch, ID: id, Role: role}
+	return s.fetch(ctx, rp, k, refresh, func() cache.Loader {
+		up, err := s.upFor(role)
+		if err != nil {
+			return failing(err)
+		}
+		return s.batchLoader(up, role, ids, nil)
+	})
 }
 
 // batchBody is the batch-get response: every page's values and errors.
@@ -83,9 +94,10 @@ type batchBody struct {
 // that secret's name, its ARN and any id asked for that names it (a partial
 // ARN) — the current version, which is what BatchGetSecretValue returns — so
 // that a function which batch-reads at init gets hits on its later single
-// reads. Errors, when not nil, receives the per-secret errors (the prefetch
-// reports them).
-func (s *Server) batchLoader(up Upstream, ids []string, errs func([]upstream.APIErrorType)) cache.Loader {
+// reads — as the same role, read as role ("" for the function's own).
+// Errors, when not nil, receives the per-secret errors (the prefetch reports
+// them).
+func (s *Server) batchLoader(up Upstream, role string, ids []string, errs func([]upstream.APIErrorType)) cache.Loader {
 	return func(ctx context.Context) (cache.Answer, error) {
 		var out *upstream.BatchGetSecretValueOutput
 		if err := s.upstreamCall(func() (err error) { out, err = up.BatchGetSecretValue(ctx, ids); return err }); err != nil {
@@ -108,7 +120,7 @@ func (s *Server) batchLoader(up Upstream, ids []string, errs func([]upstream.API
 				return cache.Answer{}, err
 			}
 			for _, id := range secretIDs(v, ids) {
-				a.Also = append(a.Also, cache.Entry{Key: cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}, Body: one})
+				a.Also = append(a.Also, cache.Entry{Key: cache.Key{Store: cache.Secrets, Op: opSecret, ID: id, Role: role}, Body: one})
 			}
 		}
 		var err error

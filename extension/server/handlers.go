@@ -50,7 +50,7 @@ func (s *Server) fetch(ctx context.Context, rp *reply, k cache.Key, refresh bool
 // path, /v1/<secretId>.
 func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID string, agent bool) error {
 	const code = codeSecretsBadRequest
-	allowed := pVersionID | pVersionStage | pRefreshNow | pJSONKey | pValueOnly
+	allowed := pVersionID | pVersionStage | pRefreshNow | pJSONKey | pValueOnly | pRoleARN
 	if !agent {
 		allowed |= pSecretID
 	}
@@ -87,14 +87,25 @@ func (s *Server) getSecret(ctx context.Context, rp *reply, raw string, pathID st
 	if aerr != nil {
 		return aerr
 	}
-	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
+	role, aerr := parseRole(&q, code)
+	if aerr != nil {
+		return aerr
+	}
+	rp.role = role
+	k := cache.Key{Store: cache.Secrets, Op: opSecret, ID: id, Role: role}
 	switch {
 	case versionID != "":
 		k.Selector = "versionId=" + versionID
 	case stage != "":
 		k.Selector = "versionStage=" + stage
 	}
-	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader { return s.secretLoader(s.up, id, versionID, stage) }); err != nil || sh.none() {
+	if err := s.fetch(ctx, rp, k, refresh, func() cache.Loader {
+		up, err := s.upFor(role)
+		if err != nil {
+			return failing(err)
+		}
+		return s.secretLoader(up, id, versionID, stage)
+	}); err != nil || sh.none() {
 		return err
 	}
 	var err error

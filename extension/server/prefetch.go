@@ -76,7 +76,7 @@ func (s *Server) prefetchSecrets(ctx context.Context, wg *sync.WaitGroup, ids []
 		keys[i] = cache.Key{Store: cache.Secrets, Op: opSecret, ID: id}
 	}
 	var failed []upstream.APIErrorType
-	missing, err := s.cache.FetchAll(ctx, keys, s.batchLoader(s.up, ids, func(e []upstream.APIErrorType) { failed = e }))
+	missing, err := s.cache.FetchAll(ctx, keys, s.batchLoader(s.up, "", ids, func(e []upstream.APIErrorType) { failed = e }))
 	if err != nil {
 		s.log.Info("prefetch: BatchGetSecretValue failed; fetching each secret on its own", "secrets", len(ids), "err", err)
 	}

@@ -33,6 +33,7 @@ const (
 	pJSONKey
 	pValueOnly
 	pNames
+	pRoleARN
 	numParams = iota // how many there are
 )
 
@@ -67,6 +68,8 @@ func paramByName(k string) param {
 		return pValueOnly
 	case "names":
 		return pNames
+	case "roleArn":
+		return pRoleARN
 	}
 	return 0
 }

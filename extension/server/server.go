@@ -2,7 +2,7 @@
 // Parameters and Secrets Lambda Extension (same paths, query parameters, auth
 // header and response bodies), plus batch-get for secrets and for parameters,
 // get-by-path, the Secrets Manager Agent's /v1/<secretId>, the opt-in jsonKey
-// and valueOnly options (shape.go), and the prefetch.
+// and valueOnly options (shape.go), roleArn (role.go), and the prefetch.
 //
 // Responses are cached as the exact bytes written, so a cache hit is a token
 // check, a map lookup and one write. Every route but /ping requires the header
@@ -56,6 +56,8 @@ type Upstream interface {
 	GetParameter(ctx context.Context, name string, decrypt bool) (*upstream.GetParameterOutput, error)
 	GetParameters(ctx context.Context, names []string, decrypt bool) (*upstream.GetParametersOutput, error)
 	GetParametersByPath(ctx context.Context, path string, recursive, decrypt bool) ([]upstream.Parameter, error)
+	// AsRole is the client that reads as an IAM role (roleArn; see role.go).
+	AsRole(roleARN string) (*upstream.Client, error)
 }
 
 var _ Upstream = (*upstream.Client)(nil)
@@ -199,6 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type reply struct {
 	rt    route
 	id    string // the secret id, parameter name, path or list asked for; never a value
+	role  string // the roleArn read as, if any
 	body  []byte
 	ctype string // "" for JSON; see shape.go
 	res   cache.Result
@@ -342,6 +345,9 @@ func (s *Server) logRequest(ctx context.Context, rp reply, status int, start tim
 	}
 	if rp.id != "" {
 		attrs = append(attrs, slog.String("id", rp.id))
+	}
+	if rp.role != "" {
+		attrs = append(attrs, slog.String("roleArn", rp.role))
 	}
 	attrs = append(attrs, slog.Int("status", status), slog.String("cache", rp.res.String()))
 	if !start.IsZero() {

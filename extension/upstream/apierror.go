@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type protocolErrorInfo struct {
 func (s *service) responseError(resp *http.Response, b []byte) error {
 	var err error
 	code, msg, derr := s.errorInfo(resp.Header.Get("X-Amzn-ErrorType"), b)
+	if s.query {
+		code, msg, derr = queryErrorInfo(b)
+	}
 	if derr != nil {
 		err = &smithy.DeserializationError{Err: derr}
 	} else {
@@ -112,4 +116,36 @@ func modeledMessage(b []byte) (string, error) {
 		return err
 	})
 	return msg, err
+}
+
+// queryErrorInfo finds a Query protocol error answer's code and message:
+// <ErrorResponse><Error><Code/><Message/></Error></ErrorResponse>, as the
+// SDK reads it (awsxml.GetErrorResponseComponents); a body without a code is
+// an UnknownError. A body that is not XML is reported by line only: a
+// decoding error could quote it.
+// https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#operation-error-serialization
+func queryErrorInfo(b []byte) (code, msg string, err error) {
+	var e struct {
+		Error struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		} `xml:"Error"`
+	}
+	if err := xml.Unmarshal(b, &e); err != nil && !errors.Is(err, io.EOF) {
+		return "", "", fmt.Errorf("failed to decode response body, %w", safeXMLError(err))
+	}
+	code = "UnknownError"
+	if e.Error.Code != "" {
+		code = sanitizeErrorCode(e.Error.Code)
+	}
+	return code, e.Error.Message, nil
+}
+
+// safeXMLError says what was wrong with an XML body without quoting any of it.
+func safeXMLError(err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid XML at line %d", se.Line)
+	}
+	return errors.New("not the XML answer expected")
 }

@@ -106,8 +106,14 @@ func (r retryerV2) GetAttemptToken(context.Context) (func(error) error, error) {
 	return r.GetInitialToken(), nil
 }
 
-// call performs the operation target names (an X-Amz-Target) with the
-// request body in, and hands the answer's body to decode.
+// Content types of the two protocols' requests.
+const (
+	contentTypeJSON  = "application/x-amz-json-1.1"
+	contentTypeQuery = "application/x-www-form-urlencoded"
+)
+
+// call performs the JSON 1.1 operation target names (an X-Amz-Target) with
+// the request body in, and hands the answer's body to decode.
 func (s *service) call(ctx context.Context, target string, in any, decode func([]byte) error) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -115,10 +121,29 @@ func (s *service) call(ctx context.Context, target string, in any, decode func([
 	if err := enc.Encode(in); err != nil {
 		return fmt.Errorf("encode the request: %w", err)
 	}
-	payload := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	sum := sha256.Sum256(payload)
-	a := attempt{target: target, payload: payload, hash: hex.EncodeToString(sum[:]), decode: decode,
-		invocation: invocationID(), max: s.retryer.MaxAttempts()}
+	return s.send(ctx, attempt{target: target, contentType: contentTypeJSON,
+		payload: bytes.TrimSuffix(buf.Bytes(), []byte("\n")), decode: decode})
+}
+
+// callQuery performs a Query protocol operation: a form of the operation
+// and the API version (op, "Action=X&Version=V") and params, members in key
+// order, as the SDK's query serializer writes them.
+// https://smithy.io/2.0/aws/protocols/aws-query-protocol.html
+func (s *service) callQuery(ctx context.Context, op string, params url.Values, decode func([]byte) error) error {
+	form, err := url.ParseQuery(op)
+	if err != nil {
+		return fmt.Errorf("encode the request: %w", err)
+	}
+	for k, v := range params {
+		form[k] = v
+	}
+	return s.send(ctx, attempt{contentType: contentTypeQuery, payload: []byte(form.Encode()), decode: decode})
+}
+
+// send makes a's call, retried by the config's retryer.
+func (s *service) send(ctx context.Context, a attempt) error {
+	sum := sha256.Sum256(a.payload)
+	a.hash, a.invocation, a.max = hex.EncodeToString(sum[:]), invocationID(), s.retryer.MaxAttempts()
 	if !s.noSkewFix {
 		a.skew = time.Duration(s.skew.Load())
 		defer func() {
@@ -176,11 +201,14 @@ func (s *service) call(ctx context.Context, target string, in any, decode func([
 
 // attempt is one call's state across its attempts.
 type attempt struct {
-	target, hash, invocation string
-	payload                  []byte
-	decode                   func([]byte) error
-	n, max                   int
-	skew                     time.Duration // this attempt signs at our time plus skew
+	target      string // X-Amz-Target; "" for a Query protocol call
+	contentType string
+	hash        string
+	invocation  string
+	payload     []byte
+	decode      func([]byte) error
+	n, max      int
+	skew        time.Duration // this attempt signs at our time plus skew
 	// candidate is the skew the last answer showed, when measured.
 	candidate time.Duration
 	measured  bool
@@ -194,8 +222,10 @@ func (s *service) attempt(ctx context.Context, a *attempt) error {
 		return fmt.Errorf("build the request: %w", err)
 	}
 	h := req.Header
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("X-Amz-Target", a.target)
+	h.Set("Content-Type", a.contentType)
+	if a.target != "" {
+		h.Set("X-Amz-Target", a.target)
+	}
 	h.Set("User-Agent", s.userAgent)
 	h.Set("Amz-Sdk-Invocation-Id", a.invocation)
 	h.Set("Amz-Sdk-Request", retryHeader(ctx, a))

@@ -37,8 +37,12 @@ type spec struct {
 	envEndpoint string // its AWS_ENDPOINT_URL_* variable
 	signingName string // SigV4 service name
 	host        func(p partition, region string, fips, dualStack bool) (string, error)
-	// modeled and modeledNoMessage are the error codes the SDK models.
+	// modeled and modeledNoMessage are the error codes the SDK models (JSON
+	// 1.1 services).
 	modeled, modeledNoMessage string
+	// query: the service speaks the Query protocol (a form in, XML out), not
+	// JSON 1.1.
+	query bool
 }
 
 var (

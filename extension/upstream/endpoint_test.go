@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // sdkPartitions is the SDK's partitions.json.
@@ -97,11 +99,13 @@ func TestEndpointRulesAreTheSDKs(t *testing.T) {
 						secretsmanager.EndpointParameters{Region: r, UseFIPS: &fips, UseDualStack: &dual, Endpoint: ep})
 					ps, psErr := ssm.NewDefaultEndpointResolverV2().ResolveEndpoint(t.Context(),
 						ssm.EndpointParameters{Region: r, UseFIPS: &fips, UseDualStack: &dual, Endpoint: ep})
+					st, stErr := sts.NewDefaultEndpointResolverV2().ResolveEndpoint(t.Context(),
+						sts.EndpointParameters{Region: r, UseFIPS: &fips, UseDualStack: &dual, Endpoint: ep})
 					for _, c := range []struct {
 						sp   spec
 						want string
 						err  error
-					}{{secretsSpec(), sm.URI.String(), smErr}, {parametersSpec(), ps.URI.String(), psErr}} {
+					}{{secretsSpec(), sm.URI.String(), smErr}, {parametersSpec(), ps.URI.String(), psErr}, {stsSpec(), st.URI.String(), stErr}} {
 						u, err := rules(c.sp, region, fips, dual, ep)
 						got := ""
 						if u != nil {
@@ -140,6 +144,8 @@ func TestEndpointsFollowTheConfig(t *testing.T) {
 		{"AWS_ENDPOINT_URL", map[string]string{"AWS_ENDPOINT_URL": general}, ""},
 		{"per-service variables", map[string]string{"AWS_ENDPOINT_URL": general, "AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL, "AWS_ENDPOINT_URL_SSM": psURL}, ""},
 		{"SSM's only", map[string]string{"AWS_ENDPOINT_URL_SSM": psURL}, ""},
+		{"STS's own", map[string]string{"AWS_ENDPOINT_URL": general, "AWS_ENDPOINT_URL_STS": "http://sts.example:2"}, ""},
+		{"STS's only, with FIPS", map[string]string{"AWS_ENDPOINT_URL_STS": "http://sts.example:2", "AWS_USE_FIPS_ENDPOINT": "true"}, ""},
 		{"ignored", map[string]string{"AWS_ENDPOINT_URL": general, "AWS_ENDPOINT_URL_SSM": psURL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, ""},
 		{"shared config endpoint and services", map[string]string{}, profile},
 		{"shared config under AWS_ENDPOINT_URL", map[string]string{"AWS_ENDPOINT_URL": smURL}, profile},
@@ -151,6 +157,7 @@ func TestEndpointsFollowTheConfig(t *testing.T) {
 		{"invalid region", map[string]string{"AWS_REGION": "us east 1"}, ""},
 		{"no region", map[string]string{"AWS_REGION": ""}, ""},
 		{"no region, an endpoint", map[string]string{"AWS_REGION": "", "AWS_ENDPOINT_URL": general}, ""},
+		{"no region, the services' own endpoints", map[string]string{"AWS_REGION": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL, "AWS_ENDPOINT_URL_SSM": psURL}, ""},
 		{"an endpoint without a host", map[string]string{"AWS_ENDPOINT_URL": "http:///nohost"}, ""},
 	}
 	for _, tt := range tests {
@@ -164,7 +171,7 @@ func TestEndpointsFollowTheConfig(t *testing.T) {
 				"AWS_CONFIG_FILE": shared, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 				"AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1",
 				"AWS_PROFILE": "", "AWS_DEFAULT_REGION": "", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "",
-				"AWS_ENDPOINT_URL_SSM": "", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "", "AWS_USE_FIPS_ENDPOINT": "", "AWS_USE_DUALSTACK_ENDPOINT": "",
+				"AWS_ENDPOINT_URL_SSM": "", "AWS_ENDPOINT_URL_STS": "", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "", "AWS_USE_FIPS_ENDPOINT": "", "AWS_USE_DUALSTACK_ENDPOINT": "",
 			}
 			maps.Copy(env, tt.env)
 			for k, v := range env {
@@ -183,6 +190,9 @@ func TestEndpointsFollowTheConfig(t *testing.T) {
 			hc = &canned{body: []byte("{}")}
 			_, psErr := sdkParameters(cfg, hc).GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String("/x")})
 			psSent := sentTo(hc, psErr)
+			hc = &canned{body: []byte(assumeRoleAnswer)}
+			_, stErr := sdkSTS(cfg, hc).AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222233334444:role/reader"), RoleSessionName: aws.String("s")})
+			stSent := sentTo(hc, stErr)
 
 			c, err := New(Options{AWSConfig: cfg})
 			if smErr != nil || psErr != nil {
@@ -197,6 +207,23 @@ func TestEndpointsFollowTheConfig(t *testing.T) {
 			}
 			if c.secrets.url != smSent || c.parameters.url != psSent {
 				t.Errorf("calls go to %s and %s; the SDK's to %s and %s", c.secrets.url, c.parameters.url, smSent, psSent)
+			}
+			// STS serves only roleArn reads: a configuration without an STS
+			// endpoint is no start-up error, only theirs.
+			switch {
+			case stErr != nil && c.roles.stsErr == nil:
+				t.Errorf("AssumeRole goes to %s; the SDK's client fails: %v", c.roles.sts.url, stErr)
+			case stErr == nil && c.roles.stsErr != nil:
+				t.Errorf("no STS endpoint (%v); the SDK's client sends to %s", c.roles.stsErr, stSent)
+			case stErr == nil && c.roles.sts.url != stSent:
+				t.Errorf("AssumeRole goes to %s; the SDK's to %s", c.roles.sts.url, stSent)
+			case stErr != nil:
+				_, err := c.AsRole("arn:aws:iam::222233334444:role/reader")
+				var ue *Error
+				if !errors.As(err, &ue) || ue.Code != CodeInternal || !strings.Contains(ue.Message, "roleArn needs STS") {
+					t.Errorf("AsRole without an STS endpoint: %v, want %s saying roleArn needs STS", err, CodeInternal)
+				}
+				t.Logf("roleArn refused: %v", err)
 			}
 			if c.secrets.region != cfg.Region || c.parameters.region != cfg.Region {
 				t.Errorf("signing regions %q and %q, want the configured %q", c.secrets.region, c.parameters.region, cfg.Region)

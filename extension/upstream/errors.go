@@ -61,6 +61,10 @@ func (e *Error) Transient() bool {
 // reported as a timeout even when it surfaced as a failed send, and a service
 // answer (which always arrived over a working connection) keeps its code.
 func translate(op string, err error) *Error {
+	var done *Error
+	if errors.As(err, &done) {
+		return done // translated already: an AssumeRole failure met while signing
+	}
 	e := &Error{Op: op, Err: err}
 	var apiErr smithy.APIError
 	var netErr net.Error
@@ -109,6 +113,8 @@ func serviceOf(op string) string {
 	switch op {
 	case opGetParameter, opGetParameters, opGetParametersByPath:
 		return "SSM"
+	case opAssumeRole:
+		return "STS"
 	default:
 		return "Secrets Manager"
 	}

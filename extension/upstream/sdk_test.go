@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // The SDK's own clients, the yardstick every test in this file's neighbours
@@ -71,6 +72,32 @@ func sdkParameters(cfg aws.Config, hc aws.HTTPClient) *ssm.Client {
 		}
 	})
 }
+
+func sdkSTS(cfg aws.Config, hc aws.HTTPClient) *sts.Client {
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.HTTPClient = hc
+		if cfg.Retryer == nil {
+			o.Retryer = aws.NopRetryer{}
+		}
+	})
+}
+
+// assumeRoleAnswer is an AssumeRole answer, as STS's documentation shows one.
+const assumeRoleAnswer = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::222233334444:assumed-role/reader/paramsecrets</Arn>
+      <AssumedRoleId>AROA3XFRBF535PLBIFPI4:paramsecrets</AssumedRoleId>
+    </AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>
+      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>
+      <SessionToken>IQoJb3JpZ2luX2VjEXAMPLE</SessionToken>
+      <Expiration>2026-12-01T12:00:00.123Z</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleResponse>`
 
 // moduleDir is where the Go tool keeps the source of module path, at the
 // version go.mod requires.

@@ -52,12 +52,18 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) { return t.cli
 // connections idle in the pools (their peers closed them long ago, and the
 // first write on one could wait a full attempt before failing) and the cached
 // credentials (the next call fetches current ones through the SDK's chain —
-// under SnapStart, the container credentials endpoint). Calls in progress are
+// under SnapStart, the container credentials endpoint), and the role
+// sessions (the next read as a role assumes it again). Calls in progress are
 // left alone.
 func (c *Client) Reset() {
-	for _, s := range []*service{c.secrets, c.parameters} {
-		s.http.tr.CloseIdleConnections()
+	for _, s := range []*service{c.secrets, c.parameters, c.roles.sts} {
+		if s != nil {
+			s.http.tr.CloseIdleConnections()
+		}
 	}
+	c.roles.mu.Lock()
+	c.roles.clients.Purge()
+	c.roles.mu.Unlock()
 	if cc, ok := c.opts.AWSConfig.Credentials.(*aws.CredentialsCache); ok {
 		cc.Invalidate()
 	}

@@ -2,20 +2,23 @@
 // Parameter Store, and translates their failures once into *Error values that
 // carry the code and HTTP status the extension answers with.
 //
-// It speaks the five JSON 1.1 operations the extension uses itself, on
-// aws-sdk-go-v2's core — an aws.Config from config.LoadDefaultConfig
-// (credentials, region, retryer, endpoint settings), its SigV4 signer and its
-// retryers — rather than through the SDK's service clients, whose packages
-// build their schemas at package initialisation: a megabyte or two of heap
-// held for the process's life, and milliseconds before main runs. What the
-// service clients do for these calls, this package does the same way: the
-// endpoint rules (endpoint.go), the request (call.go), the retries (the
-// config's retryer, by the SDK's retry loop: by default 3 attempts with
-// jittered exponential backoff, throttling and 5xx retried), the answers
-// (decode.go: outputs identical to the SDK's, field for field) and the
-// errors (apierror.go). The tests hold each to the SDK's own clients.
+// It speaks the five JSON 1.1 operations the extension uses itself, and
+// STS's AssumeRole (Query protocol, sts.go) for reads as another role
+// (roles.go), on aws-sdk-go-v2's core — an aws.Config from
+// config.LoadDefaultConfig (credentials, region, retryer, endpoint settings),
+// its SigV4 signer and its retryers — rather than through the SDK's service
+// clients, whose packages build their schemas at package initialisation: a
+// megabyte or two of heap held for the process's life, and milliseconds
+// before main runs. What the service clients do for these calls, this
+// package does the same way: the endpoint rules (endpoint.go), the request
+// (call.go), the retries (the config's retryer, by the SDK's retry loop: by
+// default 3 attempts with jittered exponential backoff, throttling and 5xx
+// retried), the answers (decode.go: outputs identical to the SDK's, field
+// for field) and the errors (apierror.go). The tests hold each to the SDK's
+// own clients.
 //
-// A Client is built once, at start-up, for one set of credentials. Each
+// A Client is built once, at start-up, for the function's credentials; the
+// clients that read as other roles (AsRole) share its transports. Each
 // service gets its own HTTP transport so that
 // PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS bounds the connections per
 // service, as it does in the AWS extension.
@@ -29,13 +32,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/paramsecrets/paramsecrets/internal/version"
 )
 
 // The operations, by name as they appear in errors and logs, and by the
-// X-Amz-Target that calls them. These targets are every AWS action the
-// extension can perform (tests/iam_test.go derives its IAM table from them).
+// X-Amz-Target that calls them. These targets, and sts.go's
+// queryAssumeRole, are every AWS action the extension can perform
+// (tests/iam_test.go derives its IAM table from them).
 const (
 	opGetSecretValue      = "GetSecretValue"
 	opBatchGetSecretValue = "BatchGetSecretValue"
@@ -84,8 +89,12 @@ type Options struct {
 	AWSConfig aws.Config
 	// LookupEnv reads the environment the endpoint rules consult beyond
 	// AWSConfig (AWS_ENDPOINT_URL and the services' own variables, as the
-	// SDK's clients read them) and AWS_EXECUTION_ENV; nil means os.LookupEnv.
+	// SDK's clients read them), AWS_EXECUTION_ENV and
+	// AWS_LAMBDA_FUNCTION_NAME (which names role sessions); nil means
+	// os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Now is the clock role sessions are renewed by; nil means time.Now.
+	Now func() time.Time
 }
 
 // DefaultResponseHeaderTimeout is the wait for a response's headers when
@@ -99,6 +108,8 @@ const DefaultResponseHeaderTimeout = 30 * time.Second
 type Client struct {
 	secrets, parameters *service
 	opts                Options
+	roles               *roles       // the clients for roleArn reads (roles.go)
+	session             *roleSession // the role this client reads as; nil for the function's own
 }
 
 // New builds the two services' callers, each with its own connection-capped
@@ -123,7 +134,21 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{secrets: secrets, parameters: parameters, opts: opts}, nil
+	return &Client{secrets: secrets, parameters: parameters, opts: opts,
+		roles: newRoles(opts, newTransport(opts.MaxConnections, max(headers, opts.SecretsTimeout)), lookup)}, nil
+}
+
+// newRoles is the pool of role clients. Without an STS endpoint it keeps the
+// reason, for the first roleArn read to answer with: the extension serves
+// everything else, as it did before roleArn existed.
+func newRoles(opts Options, tr *transport, lookup func(string) (string, bool)) *roles {
+	p := &roles{session: sessionName(lookup), now: opts.Now, timeout: opts.SecretsTimeout}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	p.sts, p.stsErr = newService(stsSpec(), opts.AWSConfig, tr, lookup)
+	p.clients, _ = simplelru.NewLRU[string, *Client](MaxRoles, nil) // only fails for a size below 1
+	return p
 }
 
 // userAgent is the User-Agent of every call: the SDK's own tokens (its
@@ -200,7 +225,15 @@ func (c *Client) BatchGetSecretValue(ctx context.Context, ids []string) (*BatchG
 func (c *Client) page(ctx context.Context, s *service, timeout time.Duration, target string, in any, member func(string, []byte) error) error {
 	ctx, cancel := withTimeout(ctx, timeout)
 	defer cancel()
-	return s.call(ctx, target, in, func(b []byte) error { return body(b, member) })
+	call := func() error { return s.call(ctx, target, in, func(b []byte) error { return body(b, member) }) }
+	err := call()
+	if c.session != nil && expiredToken(err) {
+		// The role session expired by the service's clock before it was due
+		// for renewal by ours: renew it now and make the call once more.
+		c.session.invalidate()
+		err = call()
+	}
+	return err
 }
 
 // GetParameter calls SSM's GetParameter. name may carry a ":version" or ":label"
