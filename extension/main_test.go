@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/paramsecrets/paramsecrets/extension/lifecycle"
+	"github.com/paramsecrets/paramsecrets/internal/freeport"
 	"github.com/paramsecrets/paramsecrets/localaws"
 )
 
@@ -106,18 +107,17 @@ func startLocalawsThrough(t *testing.T, wrap func(http.Handler) http.Handler, se
 	return la, srv.URL
 }
 
-// freePort returns a loopback port that was free a moment ago. Another
-// process may take it before the extension binds it: tests that start the
-// extension on it go through startStandalone or retry on lostPort.
+// freePort returns a loopback port claimed for this test process (see
+// internal/freeport). Something outside the tests may still take it before the
+// extension binds it: tests that start the extension on it go through
+// startStandalone or retry on lostPort.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Get("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return strconv.Itoa(port)
 }
 
 // start runs the binary with exactly env (plus a private HOME and a free port

@@ -3,12 +3,13 @@ package lambdatest
 import (
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/paramsecrets/paramsecrets/internal/freeport"
 )
 
 // environment builds the emulator's environment: the defaults, then
@@ -71,7 +72,7 @@ exec "$@"`
 	return exec.Command("/bin/sh", append([]string{"-c", script, "lambdatest-mounts", opt, task, hosts, rie}, args...)...)
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago, for a
+// FreePort returns a loopback TCP port claimed for this process, for a
 // function's own listener. The function shares the test's network (only
 // the PID and mount namespaces are private), so two functions running an
 // extension on its default port would collide: give each its own, e.g.
@@ -85,18 +86,12 @@ func FreePort() (int, error) {
 	return ports[0], nil
 }
 
-// freePorts returns n distinct loopback ports that were free a moment ago.
-// Holding all listeners until the end keeps the kernel from handing out
-// the same port twice.
+// freePorts returns n distinct loopback ports, claimed for this process
+// (see internal/freeport: below the ephemeral range, locked machine-wide).
 func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find a free port: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	ports, err := freeport.GetN("127.0.0.1", n)
+	if err != nil {
+		return nil, fmt.Errorf("find a free port: %w", err)
 	}
 	return ports, nil
 }

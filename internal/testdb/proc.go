@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/paramsecrets/paramsecrets/internal/freeport"
 )
 
 // startTimeout bounds every wait during start-up, so a server that never
@@ -63,15 +65,15 @@ func randomSecret() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// freePort asks the kernel for a free TCP port on host. Another process may
-// take it before the server binds; starters retry on "address in use".
+// freePort returns a TCP port on host claimed for this process (see
+// internal/freeport). Something outside the test may still bind it first;
+// starters retry on "address in use".
 func freePort(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	port, err := freeport.Get(host)
 	if err != nil {
 		return 0, fmt.Errorf("testdb: find a free port: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return port, nil
 }
 
 // portFree reports whether nothing listens on 127.0.0.1:port.
