@@ -188,22 +188,32 @@ func TestNoBackslashEscapes(t *testing.T) {
 }
 
 // TestSetPasswordKeepsThePlugin: MariaDB refuses a native hash for an ed25519 account,
-// so the account is never silently moved to mysql_native_password; the error says why
-// and the old password still works.
+// so the account is never silently moved to mysql_native_password; the error says why,
+// the old password still works and the new one does not. Its logins as the ed25519
+// account rely on loginAttempts (TestEd25519LoginsSucceed).
 func TestSetPasswordKeepsThePlugin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := adapter(t, tlsServer)
 	user := uniq("ed")
-	_ = tlsServer.Exec(ctx, "", "INSTALL SONAME 'auth_ed25519'") // fails harmlessly when already loaded
-	if err := tlsServer.Exec(ctx, "", "CREATE USER ?@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD('ed-pw')", user); err != nil {
-		t.Skipf("ed25519 plugin unavailable: %v", err)
-	}
-	t.Cleanup(func() { dropAll(tlsServer, user) })
+	createEd25519User(t, tlsServer, user, "ed-pw")
 	cur := secretFor(tlsServer, user, "ed-pw", rotation.SSLRequired)
 	err := d.SetPassword(ctx, cur, user, "new-ed-pw")
 	if err == nil || !strings.Contains(err.Error(), "1372") || strings.Contains(err.Error(), "new-ed-pw") || strings.Contains(err.Error(), nativeHash("new-ed-pw")) {
 		t.Fatalf("SetPassword on an ed25519 account: %v", err)
 	}
 	assertLogsIn(t, d, cur)
+	assertLocked(t, d, cur.WithCredentials(user, "new-ed-pw"))
+	db, err := tlsServer.Connect("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var plugin string
+	if err := db.QueryRowContext(ctx, "SELECT plugin FROM mysql.user WHERE User = ? AND Host = '127.0.0.1'", user).Scan(&plugin); err != nil {
+		t.Fatal(err)
+	}
+	if plugin != "ed25519" {
+		t.Fatalf("the account's plugin is %q, want ed25519", plugin)
+	}
 }

@@ -25,6 +25,17 @@ const dialTimeout = 5 * time.Second
 // function until Lambda kills it.
 const ioTimeout = 30 * time.Second
 
+// loginAttempts is how often open dials when the driver fails a login with "malformed
+// packet". go-sql-driver/mysql (v1.10.1, the newest release) strips one trailing zero
+// byte from the data of every auth switch request (readAuthResult in its packets.go):
+// right for the NUL-terminated scrambles of mysql_native_password and
+// caching_sha2_password, wrong for MariaDB's client_ed25519, whose 32-byte nonce is raw
+// random bytes. When the nonce ends in 0, 1 login in 256, the driver holds 31 bytes and
+// gives up with ErrMalformPkt. A new connection gets a new nonce, so four attempts leave
+// one login in 4 billion failing; a server that does send malformed packets still fails,
+// after three more quick dials.
+const loginAttempts = 4
+
 // session is one logged-in connection and the flavour of the server behind it.
 type session struct {
 	db     *sql.DB
@@ -108,13 +119,10 @@ func (d *DB) open(ctx context.Context, sec rotation.Secret, tc *tls.Config) (*se
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
-	dialCtx, cancel := context.WithTimeout(ctx, dialTimeout)
-	defer cancel()
-	conn, err := db.Conn(dialCtx)
-	if err == nil {
-		err = conn.PingContext(dialCtx)
-		if err != nil {
-			conn.Close()
+	var conn *sql.Conn
+	for range loginAttempts {
+		if conn, err = dial(ctx, db); !errors.Is(err, mysql.ErrMalformPkt) {
+			break
 		}
 	}
 	if err != nil {
@@ -122,6 +130,21 @@ func (d *DB) open(ctx context.Context, sec rotation.Secret, tc *tls.Config) (*se
 		return nil, scrub(err, sec.Password)
 	}
 	return &session{db: db, conn: conn, flavor: Flavor{}}, nil
+}
+
+// dial opens one connection of db and pings it, within dialTimeout.
+func dial(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.PingContext(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // scrub removes every non-empty secret from err's text. Server errors keep their number

@@ -86,6 +86,18 @@ func createUser(t testing.TB, srv *testdb.MariaDB, user, host, password string) 
 	t.Cleanup(func() { dropAll(srv, user) })
 }
 
+// createEd25519User makes user@'127.0.0.1' on MariaDB's ed25519 plugin with password and
+// drops it at the end; it skips the test where the server lacks the plugin.
+func createEd25519User(t testing.TB, srv *testdb.MariaDB, user, password string) {
+	t.Helper()
+	ctx := context.Background()
+	_ = srv.Exec(ctx, "", "INSTALL SONAME 'auth_ed25519'") // fails harmlessly when already loaded
+	if err := srv.Exec(ctx, "", "CREATE USER ?@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD(?)", user, password); err != nil {
+		t.Skipf("ed25519 plugin unavailable: %v", err)
+	}
+	t.Cleanup(func() { dropAll(srv, user) })
+}
+
 // dropAll drops every host entry of user, ignoring errors (cleanup).
 func dropAll(srv *testdb.MariaDB, user string) {
 	db, err := srv.Connect("")
