@@ -33,9 +33,24 @@ const (
 	TagPrimaryClusterARN  = "aws:rds:primarydbclusterarn"
 )
 
-// rdsLookupTimeout bounds one topology question (a few Describe calls): a function in a
-// VPC without a route to the RDS API must fail the step, not spend its whole time.
-const rdsLookupTimeout = 10 * time.Second
+// rdsLookupTimeout bounds one topology question (a few Describe calls, milliseconds
+// each): a function in a VPC without a route to the RDS API must fail or go on, not
+// spend a large part of a 30 s step waiting.
+const rdsLookupTimeout = 5 * time.Second
+
+// rdsDomains are the DNS suffixes of RDS endpoints (instances, cluster and reader
+// endpoints, proxies) in the AWS partitions: aws and aws-us-gov, aws-cn, aws-iso,
+// aws-iso-b, aws-iso-e, aws-iso-f. Every endpoint DescribeDBInstances or
+// DescribeDBClusters can answer ends in one, so a host that does not can be no
+// replica or reader, and is not looked up.
+var rdsDomains = []string{
+	".rds.amazonaws.com",
+	".rds.amazonaws.com.cn",
+	".rds.c2s.ic.gov",
+	".rds.sc2s.sgov.gov",
+	".rds.cloud.adc-e.uk",
+	".rds.csp.hci.ic.gov",
+}
 
 // Endpoint is where a database server listens.
 type Endpoint struct {
@@ -180,7 +195,7 @@ func (rep *replica) isPrimary(e Endpoint) bool {
 // RDS names an instance's endpoint after its identifier, so the host's first DNS label
 // is what is looked up; but the host must then equal the endpoint RDS gives exactly
 // (case aside), port included: a host that merely starts with a replica's name is not
-// that replica. IP addresses and single-label names are never RDS endpoints and are not
+// that replica. IP addresses and names outside the RDS domains are never RDS endpoints and are not
 // looked up.
 func (r *Rotator) replicaOf(ctx context.Context, e Endpoint) (*replica, error) {
 	id, ok := rdsIdentifier(e.Host)
@@ -280,10 +295,10 @@ func instanceEndpoint(inst *types.DBInstance) Endpoint {
 }
 
 // rdsIdentifier returns the first DNS label of host, lower-cased, when host may be an
-// RDS endpoint: a DNS name of two labels or more whose first is a valid DB identifier
-// (a letter, then letters, digits and hyphens, at most 63).
+// RDS endpoint: a DNS name under one of rdsDomains whose first label is a valid DB
+// identifier (a letter, then letters, digits and hyphens, at most 63).
 func rdsIdentifier(host string) (string, bool) {
-	if net.ParseIP(host) != nil {
+	if net.ParseIP(host) != nil || !underRDSDomain(host) {
 		return "", false
 	}
 	label, rest, ok := strings.Cut(host, ".")
@@ -298,4 +313,16 @@ func rdsIdentifier(host string) (string, bool) {
 		}
 	}
 	return label, true
+}
+
+// underRDSDomain reports whether host ends in one of rdsDomains, case aside (a
+// trailing root dot allowed).
+func underRDSDomain(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range rdsDomains {
+		if strings.HasSuffix(h, d) {
+			return true
+		}
+	}
+	return false
 }

@@ -234,6 +234,33 @@ func TestSingleUserWithoutRDSBehavesAsBefore(t *testing.T) {
 	}
 }
 
+// TestHostsOutsideRDSDomainsAreNotLookedUp: a host that is no RDS endpoint (its own DNS
+// name, say, in a VPC that has no route to the RDS API) costs no RDS call: single-user
+// rotates without the lookup, its timeout or its warning.
+func TestHostsOutsideRDSDomainsAreNotLookedUp(t *testing.T) {
+	for _, host := range []string{"db.example.internal", "pg1.c9xyz.us-east-1.rds.amazonaws.com.evil.example.com", "192.0.2.10"} {
+		t.Run(host, func(t *testing.T) {
+			if _, ok := rdsIdentifier(host); ok {
+				t.Fatalf("%s counts as an RDS endpoint", host)
+			}
+		})
+	}
+	for _, host := range []string{pgPrimary, "aur1.cluster-ro-c9xyz.cn-north-1.rds.amazonaws.com.cn", "PG1.C9XYZ.US-EAST-1.RDS.AMAZONAWS.COM."} {
+		if _, ok := rdsIdentifier(host); !ok {
+			t.Errorf("%s does not count as an RDS endpoint", host)
+		}
+	}
+	e := newRDSEnv(t, SingleUser())
+	e.rdsFails()
+	e.seedSecret(t, "app", userBody("db.example.internal", ""))
+	if err := e.rotate(t, "app"); err != nil {
+		t.Fatalf("rotation: %v", err)
+	}
+	if strings.Contains(e.logs.String(), "could not ask RDS") {
+		t.Errorf("RDS was asked about a host outside its domains:\n%s", e.logs)
+	}
+}
+
 // TestTestSecretWaitsForTheReplica: with replication paused, testSecret on the replica
 // keeps trying while the rotation stays in progress, and succeeds once replication runs
 // again.
