@@ -24,6 +24,12 @@ import (
 // attempt instead of using up the invoke's time.
 const loginTimeout = 5 * time.Second
 
+// loginAttempts is how often a MySQL login is tried when the driver fails it with
+// "malformed packet". go-sql-driver/mysql (v1.10.1) strips one trailing zero byte from
+// every auth switch request, which breaks MariaDB's ed25519 logins whose random nonce
+// ends in 0: one in 256. A new connection gets a new nonce (the rotators do the same).
+const loginAttempts = 4
+
 // Session is one logged-in database connection. It is not safe for concurrent
 // use, as a database connection is not.
 type Session struct {
@@ -129,7 +135,12 @@ func (sess *Session) openMySQL(ctx context.Context, s Secret, target dbtls.Targe
 			return nil, err
 		}
 		db := sql.OpenDB(connector)
-		conn, err := db.Conn(ctx)
+		var conn *sql.Conn
+		for range loginAttempts {
+			if conn, err = db.Conn(ctx); !errors.Is(err, mysql.ErrMalformPkt) {
+				break
+			}
+		}
 		if err != nil {
 			db.Close()
 			return nil, err

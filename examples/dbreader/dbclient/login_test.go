@@ -1,6 +1,7 @@
 package dbclient
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -112,3 +113,26 @@ func TestOpenHonoursSSL(t *testing.T) {
 
 // seq makes user names unique across the parallel tests sharing a server.
 var seq atomic.Int64
+
+// TestEd25519LoginsSucceed: a MariaDB account on the ed25519 plugin logs in every time.
+// The driver drops one login in 256 of these as a malformed packet, so 1000 logins
+// without the retry fail with near certainty (1 - (255/256)^1000 > 98%).
+func TestEd25519LoginsSucceed(t *testing.T) {
+	ctx := t.Context()
+	_ = myPlain.Exec(ctx, "", "INSTALL SONAME 'auth_ed25519'") // fails harmlessly when already loaded
+	const user, password = "ed_reader", "Ed-reader-pw-1"
+	if err := myPlain.Exec(ctx, "", "CREATE USER ?@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD(?)", user, password); err != nil {
+		t.Skipf("ed25519 plugin unavailable: %v", err)
+	}
+	t.Cleanup(func() { _ = myPlain.Exec(context.Background(), "", "DROP USER IF EXISTS ?@'127.0.0.1'", user) })
+	srv := servers()["mariadb plain"]
+	s := secretJSON(t, srv, user, password, "false")
+	log := slog.New(slog.DiscardHandler)
+	for i := range 1000 {
+		sess, err := Open(ctx, s, nil, log)
+		if err != nil {
+			t.Fatalf("login %d as an ed25519 account: %v", i+1, err)
+		}
+		sess.Close()
+	}
+}
