@@ -2,8 +2,6 @@ package tests
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -174,18 +172,7 @@ type rdsWorld struct {
 
 func newRDSWorld(t *testing.T, f *rdsFixture, prefix string) *rdsWorld {
 	t.Helper()
-	run := make([]byte, 3)
-	_, _ = rand.Read(run)
-	c, err := sandbox.StartCloud(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	w := &rdsWorld{f: f, cloud: c, prefix: prefix + hex.EncodeToString(run) + "_"}
+	w := &rdsWorld{f: f, cloud: startCloud(t), prefix: runPrefix(prefix)}
 	managed := func(name, user, password, tag, arn string) map[string]any {
 		v, _ := json.Marshal(map[string]string{"username": user, "password": password})
 		return map[string]any{"name": name, "secretString": string(v), "description": "master user secret managed by RDS",

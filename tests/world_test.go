@@ -31,9 +31,25 @@ type world struct {
 // -count=2 it runs twice against them) and the users must be new each time.
 func newWorld(t *testing.T, prefix string) *world {
 	t.Helper()
+	prefix = runPrefix(prefix)
+	c := startCloud(t)
+	if err := sandbox.Seed(t.Context(), suite.dbs, c, prefix); err != nil {
+		t.Fatal(err)
+	}
+	return &world{cloud: c, prefix: prefix}
+}
+
+// runPrefix is prefix plus a few random characters and "_": the databases outlive a
+// test, so the users each run makes must be new.
+func runPrefix(prefix string) string {
 	run := make([]byte, 4)
 	_, _ = rand.Read(run)
-	prefix += hex.EncodeToString(run) + "_"
+	return prefix + hex.EncodeToString(run) + "_"
+}
+
+// startCloud starts a localaws for t, closed when t ends.
+func startCloud(t *testing.T) *sandbox.Cloud {
+	t.Helper()
 	c, err := sandbox.StartCloud(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -43,10 +59,7 @@ func newWorld(t *testing.T, prefix string) *world {
 			t.Error(err)
 		}
 	})
-	if err := sandbox.Seed(t.Context(), suite.dbs, c, prefix); err != nil {
-		t.Fatal(err)
-	}
-	return &world{cloud: c, prefix: prefix}
+	return c
 }
 
 // secret returns the value and version id of secretID at stage.
